@@ -1,0 +1,25 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import DefaultRouter
+
+from grading import api as grading_api
+
+router = DefaultRouter()
+router.register("regions", grading_api.RegionViewSet, basename="region")
+router.register("industries", grading_api.IndustryViewSet, basename="industry")
+router.register("enterprises", grading_api.EnterpriseViewSet, basename="enterprise")
+
+admin.site.site_header = "绩效分级管理平台"
+admin.site.site_title = "绩效分级"
+
+urlpatterns = [
+    path("", include("grading.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(router.urls)),
+    path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]

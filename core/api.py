@@ -1,0 +1,38 @@
+"""API plumbing shared by every app: pagination and error shape."""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class Pagination(PageNumberPagination):
+    """DRF-style pages (``count``, ``next``, ``previous``, ``results``), ``?page_size=`` ≤ 1000."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+
+def validation_error_detail(exc: DjangoValidationError) -> dict | list:
+    """A Django ValidationError from a service, in DRF's field-error shape."""
+    if hasattr(exc, "error_dict"):
+        return {
+            ("non_field_errors" if field == "__all__" else field): [str(m) for m in messages]
+            for field, messages in exc.message_dict.items()
+        }
+    return {"non_field_errors": [str(m) for m in exc.messages]}
+
+
+def exception_handler(exc, context):
+    """Service errors (Django's ValidationError) become 400 with field errors, like serializer
+    errors; Django's 404 and permission errors keep their DRF meaning."""
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(detail=validation_error_detail(exc))
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    return drf_exception_handler(exc, context)

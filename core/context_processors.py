@@ -1,0 +1,28 @@
+"""Navigation per role, built in one place for the base layout."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = [("inbox", _("待办"), reverse("inbox"))]
+    role = getattr(user, "role", "")
+    if role == "enterprise" and user.enterprise_id:
+        items.append(
+            ("enterprise", _("本企业"), reverse("enterprise-detail", args=[user.enterprise_id]))
+        )
+    if role in ("county", "city", "province", "admin") or user.is_superuser:
+        items.append(("enterprises", _("企业名录"), reverse("enterprise-list")))
+    items.append(("industries", _("行业指标"), reverse("industry-list")))
+    if user.is_staff:
+        items.append(("admin", _("系统管理"), reverse("admin:index")))
+    current = getattr(getattr(request, "resolver_match", None), "url_name", "") or ""
+    return {
+        "nav_items": [
+            {"key": key, "label": label, "url": url, "active": current.startswith(key.rstrip("s"))}
+            for key, label, url in items
+        ]
+    }

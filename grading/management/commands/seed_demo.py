@@ -1,0 +1,37 @@
+import time
+
+from django.core.management.base import BaseCommand
+
+from grading.models import Enterprise, Region
+from grading.services.demo import DEMO_PASSWORD, demo_users_ensure, enterprises_seed
+from grading.services.reference import reference_load
+
+
+class Command(BaseCommand):
+    help = "生成演示数据：覆盖全省各县区和各行业的企业，以及每种角色的演示账户（可重复执行）"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--enterprises", type=int, default=2000, help="企业数量（默认2000）")
+        parser.add_argument("--password", default=DEMO_PASSWORD, help="演示账户密码")
+        parser.add_argument("--seed", type=int, default=2026, help="随机种子")
+
+    def handle(self, *args, enterprises: int, password: str, seed: int, **options):
+        started = time.monotonic()
+        if not Region.objects.exists():
+            reference_load()
+
+        def progress(done: int) -> None:
+            if options.get("verbosity", 1) >= 1 and (done % 10000 == 0 or done == enterprises):
+                self.stdout.write(f"  企业 {done}/{enterprises}")
+
+        created = enterprises_seed(count=enterprises, seed=seed, progress=progress)
+        users = demo_users_ensure(password=password)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"新增企业 {created} 家，共 {Enterprise.objects.count()} 家；"
+                f"用时 {time.monotonic() - started:.1f} 秒"
+            )
+        )
+        self.stdout.write(f"演示账户（密码：{password}）：")
+        for username, role, where in users:
+            self.stdout.write(f"  {username:<16} {role}  {where}")

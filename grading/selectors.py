@@ -1,0 +1,135 @@
+"""Reads of the grading app. Anything that depends on who asks takes a ``viewer``."""
+
+from datetime import date
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
+
+from grading.jurisdiction import county_units_for, scope_to_viewer
+from grading.models import (
+    Enterprise,
+    EnterpriseIndustry,
+    EnterpriseRegistration,
+    IndicatorRequirement,
+    IndicatorSet,
+    Industry,
+    Region,
+    User,
+)
+
+
+def indicator_set_in_force(*, industry: Industry, on: date) -> IndicatorSet | None:
+    """The industry's indicator set in force on ``on`` (R-GRADE-7): the latest effective one.
+
+    An industry without indicators of its own is graded on the general industry's set
+    (R-GRADE-5); its scheme then comes from that set too.
+    """
+    sets = IndicatorSet.objects.select_related("scheme", "guideline_version").filter(
+        effective_from__lte=on
+    )
+    own = (
+        sets.filter(industry=industry)
+        .filter(Exists(IndicatorRequirement.objects.filter(indicator_set=OuterRef("pk"))))
+        .order_by("-effective_from")
+        .first()
+    )
+    if own is not None:
+        return own
+    if not industry.is_general:
+        general = (
+            sets.filter(industry__code=Industry.GENERAL_CODE)
+            .filter(Exists(IndicatorRequirement.objects.filter(indicator_set=OuterRef("pk"))))
+            .order_by("-effective_from")
+            .first()
+        )
+        if general is not None:
+            return general
+    # No requirement text loaded anywhere: the industry's own set still fixes its scheme.
+    return sets.filter(industry=industry).order_by("-effective_from").first()
+
+
+def enterprise_list(
+    *,
+    viewer: User,
+    search: str = "",
+    county: Region | None = None,
+    industry: Industry | None = None,
+    grade: str = "",
+    status: str = "",
+) -> QuerySet[Enterprise]:
+    """Enterprises the viewer may see, filtered. ``grade`` is a grade code or ``none``."""
+    qs = scope_to_viewer(Enterprise.objects.all(), viewer)
+    if search:
+        search = search.strip()
+        qs = qs.filter(Q(name__contains=search) | Q(uscc=search.upper()))
+    if county is not None:
+        qs = qs.filter(Q(county=county) | Q(county__parent=county))
+    if industry is not None:
+        qs = qs.filter(
+            Exists(EnterpriseIndustry.objects.filter(enterprise=OuterRef("pk"), industry=industry))
+        )
+    if grade == "none":
+        qs = qs.filter(overall_grade__isnull=True)
+    elif grade:
+        qs = qs.filter(overall_grade__code=grade)
+    if status:
+        qs = qs.filter(production_status=status)
+    main_industries = EnterpriseIndustry.objects.filter(is_main=True).select_related("industry")
+    return (
+        qs.select_related("county", "county__parent", "overall_grade")
+        .prefetch_related(
+            Prefetch("industries", queryset=main_industries, to_attr="main_industries")
+        )
+        .order_by("county__code", "name", "id")
+    )
+
+
+def enterprise_get(*, viewer: User, pk: int) -> Enterprise:
+    """One enterprise; 404 when missing or outside the viewer's reach (same answer for both)."""
+    qs = (
+        scope_to_viewer(Enterprise.objects.all(), viewer)
+        .select_related("county", "county__parent", "overall_grade")
+        .prefetch_related(
+            Prefetch(
+                "industries",
+                queryset=EnterpriseIndustry.objects.select_related(
+                    "industry__category", "current_grade"
+                ),
+            ),
+            "lines__processes__equipment",
+        )
+    )
+    try:
+        return qs.get(pk=pk)
+    except (Enterprise.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def county_choices_for(*, viewer: User) -> QuerySet[Region]:
+    """County-level units the viewer may place an enterprise in."""
+    return county_units_for(viewer).select_related("parent").order_by("code")
+
+
+def registration_pending_list(*, viewer: User) -> QuerySet[EnterpriseRegistration]:
+    """Self-registrations waiting for the viewer's county (oldest first)."""
+    if viewer.role not in (User.Role.COUNTY, User.Role.ADMIN) and not viewer.is_superuser:
+        return EnterpriseRegistration.objects.none()
+    return (
+        EnterpriseRegistration.objects.filter(
+            status=EnterpriseRegistration.Status.PENDING,
+            county__in=county_units_for(viewer),
+        )
+        .select_related("user", "county", "industry")
+        .order_by("submitted_at", "id")
+    )
+
+
+def registration_get(*, viewer: User, pk: int) -> EnterpriseRegistration:
+    try:
+        return (
+            EnterpriseRegistration.objects.filter(county__in=county_units_for(viewer))
+            .select_related("user", "county", "industry")
+            .get(pk=pk)
+        )
+    except (EnterpriseRegistration.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None

@@ -1,0 +1,1 @@
+"""Every write of the grading app. Views, API, commands and tests call these functions."""

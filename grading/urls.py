@@ -1,0 +1,30 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from grading import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("inbox/", views.inbox, name="inbox"),
+    path("accounts/login/", views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/password/",
+        auth_views.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
+    path(
+        "accounts/password/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path("accounts/register/", views.register, name="register"),
+    path("registrations/<int:pk>/", views.registration_decide, name="registration-decide"),
+    path("enterprises/", views.enterprise_list, name="enterprise-list"),
+    path("enterprises/new/", views.enterprise_edit, name="enterprise-create"),
+    path("enterprises/<int:pk>/", views.enterprise_detail, name="enterprise-detail"),
+    path("enterprises/<int:pk>/edit/", views.enterprise_edit, name="enterprise-edit"),
+    path("industries/", views.industry_list, name="industry-list"),
+    path("industries/<str:code>/", views.industry_detail, name="industry-detail"),
+]

@@ -1,0 +1,268 @@
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from core.audit import event_list_for
+from core.forms import add_service_errors
+from grading import selectors
+from grading.forms import (
+    EnterpriseFilterForm,
+    EnterpriseForm,
+    IndustryFormSet,
+    LoginForm,
+    RegistrationDecisionForm,
+    RegistrationForm,
+)
+from grading.models import Grade, IndicatorRequirement, IndicatorSet, Industry, User
+from grading.services import accounts as account_services
+from grading.services import enterprises as enterprise_services
+from grading.services.grades import enterprise_managed_grade
+
+STAFF = (User.Role.COUNTY, User.Role.CITY, User.Role.PROVINCE, User.Role.ADMIN)
+
+
+def _require_staff(user: User) -> None:
+    if user.role not in STAFF and not user.is_superuser:
+        raise PermissionDenied
+
+
+class LoginView(auth_views.LoginView):
+    form_class = LoginForm
+    redirect_authenticated_user = True
+
+
+def healthz(request):
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@login_required
+def home(request):
+    return redirect("inbox")
+
+
+@login_required
+def inbox(request):
+    """What waits for the user, oldest first; later stages add their queues here."""
+    user: User = request.user
+    sections = []
+    if user.role == User.Role.COUNTY or user.is_superuser:
+        pending = selectors.registration_pending_list(viewer=user)
+        sections.append(
+            {
+                "key": "registrations",
+                "title": _("企业账户注册审核"),
+                "items": pending[:50],
+                "count": pending.count(),
+                "template": "grading/inbox/registrations.html",
+            }
+        )
+    return render(request, "grading/inbox.html", {"sections": sections})
+
+
+@login_required
+def enterprise_list(request):
+    user: User = request.user
+    if user.role == User.Role.ENTERPRISE and user.enterprise_id:
+        return redirect("enterprise-detail", pk=user.enterprise_id)
+    _require_staff(user)
+    counties = selectors.county_choices_for(viewer=user)
+    form = EnterpriseFilterForm(request.GET or None, counties=counties, grades=Grade.objects.all())
+    filters = form.cleaned_data if form.is_valid() else {}
+    qs = selectors.enterprise_list(
+        viewer=user,
+        search=filters.get("q") or "",
+        county=filters.get("county"),
+        industry=filters.get("industry"),
+        grade=filters.get("grade") or "",
+        status=filters.get("status") or "",
+    )
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "grading/enterprise_list.html",
+        {"form": form, "page": page, "query": query.urlencode(), "can_create": user.role in STAFF},
+    )
+
+
+@login_required
+def enterprise_detail(request, pk: int):
+    enterprise = selectors.enterprise_get(viewer=request.user, pk=pk)
+    records = enterprise.grade_records.select_related("industry", "grade", "recorded_by")
+    return render(
+        request,
+        "grading/enterprise_detail.html",
+        {
+            "enterprise": enterprise,
+            "managed_grade": enterprise_managed_grade(enterprise),
+            "grade_records": records,
+            "events": event_list_for(enterprise)[:50],
+            "can_edit": request.user.role in STAFF or request.user.is_superuser,
+        },
+    )
+
+
+def _industry_initial(enterprise) -> list[dict]:
+    return [
+        {
+            "industry": row.industry,
+            "branch": row.branch,
+            "so2_tpa": row.so2_tpa,
+            "nox_tpa": row.nox_tpa,
+            "pm_tpa": row.pm_tpa,
+            "vocs_tpa": row.vocs_tpa,
+        }
+        for row in enterprise.industries.all()
+    ]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def enterprise_edit(request, pk: int | None = None):
+    user: User = request.user
+    _require_staff(user)
+    enterprise = selectors.enterprise_get(viewer=user, pk=pk) if pk else None
+    counties = selectors.county_choices_for(viewer=user)
+    form = EnterpriseForm(request.POST or None, instance=enterprise, counties=counties)
+    formset = IndustryFormSet(
+        request.POST or None,
+        prefix="ind",
+        initial=_industry_initial(enterprise) if enterprise else None,
+    )
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        data = {k: form.cleaned_data[k] for k in form.Meta.fields}
+        try:
+            if enterprise is None:
+                enterprise = enterprise_services.enterprise_create(
+                    actor=user, data=data, industries=formset.entries()
+                )
+                messages.success(request, _("企业已登记"))
+            else:
+                enterprise_services.enterprise_update(
+                    actor=user, enterprise=enterprise, data=data, industries=formset.entries()
+                )
+                messages.success(request, _("企业信息已保存"))
+            return redirect("enterprise-detail", pk=enterprise.pk)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+    return render(
+        request,
+        "grading/enterprise_form.html",
+        {"form": form, "formset": formset, "enterprise": enterprise},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def register(request):
+    """Enterprise self-registration with its USCC; the county approves it."""
+    if request.user.is_authenticated:
+        return redirect("inbox")
+    form = RegistrationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            account_services.registration_submit(
+                username=d["username"],
+                password=d["password1"],
+                uscc=d["uscc"],
+                enterprise_name=d["enterprise_name"],
+                county=d["county"],
+                industry=d["industry"],
+                contact_person=d["contact_person"],
+                contact_mobile=d["contact_mobile"],
+                address=d["address"],
+            )
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict") and "password" in exc.error_dict:
+                exc.error_dict["password1"] = exc.error_dict.pop("password")
+            elif not hasattr(exc, "error_dict"):
+                exc = ValidationError({"password1": exc.messages})
+            add_service_errors(form, exc)
+        else:
+            return render(request, "registration/register_done.html", {"county": d["county"]})
+    return render(request, "registration/register.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def registration_decide(request, pk: int):
+    registration = selectors.registration_get(viewer=request.user, pk=pk)
+    form = RegistrationDecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if form.cleaned_data["decision"] == "approve":
+                account_services.registration_approve(
+                    actor=request.user,
+                    registration=registration,
+                    reason=form.cleaned_data["reason"],
+                )
+                messages.success(request, _("已通过注册申请，企业账户已启用"))
+            else:
+                account_services.registration_reject(
+                    actor=request.user,
+                    registration=registration,
+                    reason=form.cleaned_data["reason"],
+                )
+                messages.success(request, _("已驳回注册申请"))
+            return redirect("inbox")
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+    return render(
+        request,
+        "grading/registration_decide.html",
+        {"registration": registration, "form": form, "events": event_list_for(registration)},
+    )
+
+
+@login_required
+def industry_list(request):
+    industries = (
+        Industry.objects.filter(is_active=True)
+        .select_related("category")
+        .annotate(n_sets=Count("indicator_sets"))
+    )
+    return render(request, "grading/industry_list.html", {"industries": industries})
+
+
+@login_required
+def industry_detail(request, code: str):
+    industry = get_object_or_404(Industry, code=code, is_active=True)
+    sets = (
+        IndicatorSet.objects.filter(industry=industry)
+        .select_related("guideline_version", "scheme")
+        .prefetch_related(
+            "scheme__grades",
+            Prefetch(
+                "requirements",
+                queryset=IndicatorRequirement.objects.select_related("category", "grade"),
+            ),
+        )
+        .order_by("-effective_from")
+    )
+    tables = []
+    for s in sets:
+        grades = s.scheme.ordered_grades()
+        rows: dict = {}
+        for req in s.requirements.all():
+            key = (req.category.seq, req.seq, req.category.name)
+            rows.setdefault(
+                key, {"category": req.category, "cells": {}, "notes": set(), "verbatim": True}
+            )
+            rows[key]["cells"][req.grade.code] = req.text
+            rows[key]["verbatim"] &= req.verbatim
+            if req.note:
+                rows[key]["notes"].add(req.note)
+        table = [
+            {**row, "texts": [row["cells"].get(g.code, "") for g in grades]}
+            for _, row in sorted(rows.items(), key=lambda kv: kv[0][:2])
+        ]
+        tables.append({"set": s, "grades": grades, "rows": table})
+    return render(request, "grading/industry_detail.html", {"industry": industry, "tables": tables})
