@@ -67,7 +67,8 @@ class IndustryRowForm(forms.Form):
     )
 
     def entry(self) -> IndustryEntry:
-        return IndustryEntry(**self.cleaned_data)
+        data = {k: v for k, v in self.cleaned_data.items() if k != "DELETE"}
+        return IndustryEntry(**data)
 
 
 class BaseIndustryFormSet(forms.BaseFormSet):
@@ -75,8 +76,7 @@ class BaseIndustryFormSet(forms.BaseFormSet):
         return [
             f.entry()
             for f in self.forms
-            if f.has_changed() or f.cleaned_data.get("industry")
-            if f.cleaned_data and not f.cleaned_data.get("DELETE")
+            if f.cleaned_data.get("industry") and not f.cleaned_data.get("DELETE")
         ]
 
 

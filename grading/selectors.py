@@ -10,7 +10,6 @@ from grading.models import (
     Enterprise,
     EnterpriseIndustry,
     EnterpriseRegistration,
-    IndicatorRequirement,
     IndicatorSet,
     Industry,
     Region,
@@ -21,31 +20,16 @@ from grading.models import (
 def indicator_set_in_force(*, industry: Industry, on: date) -> IndicatorSet | None:
     """The industry's indicator set in force on ``on`` (R-GRADE-7): the latest effective one.
 
-    An industry without indicators of its own is graded on the general industry's set
-    (R-GRADE-5); its scheme then comes from that set too.
+    An industry without indicators of its own (no set of its own in force, e.g. a non-key
+    industry an administrator added) is graded on the general industry's set (R-GRADE-5).
     """
     sets = IndicatorSet.objects.select_related("scheme", "guideline_version").filter(
         effective_from__lte=on
     )
-    own = (
-        sets.filter(industry=industry)
-        .filter(Exists(IndicatorRequirement.objects.filter(indicator_set=OuterRef("pk"))))
-        .order_by("-effective_from")
-        .first()
-    )
-    if own is not None:
+    own = sets.filter(industry=industry).order_by("-effective_from").first()
+    if own is not None or industry.is_general:
         return own
-    if not industry.is_general:
-        general = (
-            sets.filter(industry__code=Industry.GENERAL_CODE)
-            .filter(Exists(IndicatorRequirement.objects.filter(indicator_set=OuterRef("pk"))))
-            .order_by("-effective_from")
-            .first()
-        )
-        if general is not None:
-            return general
-    # No requirement text loaded anywhere: the industry's own set still fixes its scheme.
-    return sets.filter(industry=industry).order_by("-effective_from").first()
+    return sets.filter(industry__code=Industry.GENERAL_CODE).order_by("-effective_from").first()
 
 
 def enterprise_list(

@@ -20,7 +20,7 @@ def valid_uscc(county_code: str = "410184", n: int | None = None) -> str:
     for _ in range(7):
         n, r = divmod(n, len(_ALPHABET))
         body = _ALPHABET[r] + body
-    base = f"92{county_code}TS{body}"
+    base = f"92{county_code}TK{body}"
     return base + uscc_mod.calc_check_digit(base)
 
 

@@ -12,6 +12,7 @@ from grading.models import (
     IndicatorRequirement,
     IndicatorSet,
     Industry,
+    IndustryCategory,
     Region,
     ShareTarget,
 )
@@ -138,10 +139,12 @@ def test_r_grade_7_declaration_judged_on_set_in_force():
 
 
 def test_r_grade_5_industry_without_indicators_uses_general_set():
-    industry = Industry.objects.get(code="N01")  # no indicator text loaded for steel
-    assert not IndicatorRequirement.objects.filter(indicator_set__industry=industry).exists()
-    chosen = indicator_set_in_force(industry=industry, on=date(2026, 1, 1))
+    other = Industry.objects.create(
+        code="C14", name="食品制造", category=IndustryCategory.objects.get(code="general")
+    )
+    chosen = indicator_set_in_force(industry=other, on=date(2026, 1, 1))
     assert chosen.industry.code == Industry.GENERAL_CODE
+    assert chosen.scheme.code == "ADV"
     own = indicator_set_in_force(industry=Industry.objects.get(code="N31"), on=date(2026, 1, 1))
     assert own.industry.code == "N31"
 
