@@ -139,10 +139,16 @@ class RegistrationDecisionForm(forms.Form):
 class EnterpriseFilterForm(forms.Form):
     q = forms.CharField(label=_("搜索"), required=False)
     county = forms.ModelChoiceField(
-        queryset=Region.objects.none(), label=_("县（市、区）"), required=False
+        queryset=Region.objects.none(),
+        label=_("县（市、区）"),
+        required=False,
+        empty_label=_("全部"),
     )
     industry = forms.ModelChoiceField(
-        queryset=Industry.objects.filter(is_active=True), label=_("行业"), required=False
+        queryset=Industry.objects.filter(is_active=True),
+        label=_("行业"),
+        required=False,
+        empty_label=_("全部"),
     )
     grade = forms.ChoiceField(label=_("绩效等级"), required=False)
     status = forms.ChoiceField(
