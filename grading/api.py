@@ -19,7 +19,6 @@ from grading.models import (
     IndicatorSet,
     Industry,
     Region,
-    User,
 )
 from grading.services import enterprises as enterprise_services
 from grading.services.enterprises import ENTERPRISE_FIELDS, IndustryEntry
@@ -279,13 +278,12 @@ class EnterpriseViewSet(
     def get_object(self):
         return selectors.enterprise_get(viewer=self.request.user, pk=self.kwargs["pk"])
 
-    def _require_staff(self):
-        user = self.request.user
-        if user.role not in (User.Role.COUNTY, User.Role.CITY, User.Role.PROVINCE, User.Role.ADMIN):
-            raise PermissionDenied("只有生态环境部门用户可以登记或修改企业信息")
+    def _require_perm(self, perm: str, obj=None):
+        if not self.request.user.has_perm(perm, obj):
+            raise PermissionDenied("只有生态环境部门用户可以登记或修改本辖区企业信息")
 
     def create(self, request, *args, **kwargs):
-        self._require_staff()
+        self._require_perm("grading.add_enterprise")
         serializer = EnterpriseSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = {k: v for k, v in serializer.validated_data.items() if k != "industries"}
@@ -301,7 +299,7 @@ class EnterpriseViewSet(
 
     def update(self, request, *args, **kwargs):
         enterprise = self.get_object()
-        self._require_staff()
+        self._require_perm("grading.change_enterprise", enterprise)
         serializer = EnterpriseSerializer(
             enterprise, data=request.data, partial=kwargs.get("partial", False)
         )

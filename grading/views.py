@@ -25,11 +25,9 @@ from grading.services import accounts as account_services
 from grading.services import enterprises as enterprise_services
 from grading.services.grades import enterprise_managed_grade
 
-STAFF = (User.Role.COUNTY, User.Role.CITY, User.Role.PROVINCE, User.Role.ADMIN)
 
-
-def _require_staff(user: User) -> None:
-    if user.role not in STAFF and not user.is_superuser:
+def _require_perm(user: User, perm: str, obj=None) -> None:
+    if not user.has_perm(perm, obj):
         raise PermissionDenied
 
 
@@ -71,7 +69,7 @@ def enterprise_list(request):
     user: User = request.user
     if user.role == User.Role.ENTERPRISE and user.enterprise_id:
         return redirect("enterprise-detail", pk=user.enterprise_id)
-    _require_staff(user)
+    _require_perm(user, "grading.list_enterprises")
     counties = selectors.county_choices_for(viewer=user)
     form = EnterpriseFilterForm(request.GET or None, counties=counties, grades=Grade.objects.all())
     filters = form.cleaned_data if form.is_valid() else {}
@@ -89,7 +87,12 @@ def enterprise_list(request):
     return render(
         request,
         "grading/enterprise_list.html",
-        {"form": form, "page": page, "query": query.urlencode(), "can_create": user.role in STAFF},
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "can_create": user.has_perm("grading.add_enterprise"),
+        },
     )
 
 
@@ -105,7 +108,7 @@ def enterprise_detail(request, pk: int):
             "managed_grade": enterprise_managed_grade(enterprise),
             "grade_records": records,
             "events": event_list_for(enterprise)[:50],
-            "can_edit": request.user.role in STAFF or request.user.is_superuser,
+            "can_edit": request.user.has_perm("grading.change_enterprise", enterprise),
         },
     )
 
@@ -128,8 +131,10 @@ def _industry_initial(enterprise) -> list[dict]:
 @require_http_methods(["GET", "POST"])
 def enterprise_edit(request, pk: int | None = None):
     user: User = request.user
-    _require_staff(user)
     enterprise = selectors.enterprise_get(viewer=user, pk=pk) if pk else None
+    _require_perm(
+        user, "grading.change_enterprise" if enterprise else "grading.add_enterprise", enterprise
+    )
     counties = selectors.county_choices_for(viewer=user)
     form = EnterpriseForm(request.POST or None, instance=enterprise, counties=counties)
     formset = IndustryFormSet(
