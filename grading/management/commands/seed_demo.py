@@ -1,6 +1,7 @@
 import time
 
 from django.core.management.base import BaseCommand
+from django.db import connection
 
 from grading.models import Enterprise, Region
 from grading.services.demo import DEMO_PASSWORD, demo_users_ensure, enterprises_seed
@@ -25,6 +26,10 @@ class Command(BaseCommand):
                 self.stdout.write(f"  企业 {done}/{enterprises}")
 
         created = enterprises_seed(count=enterprises, seed=seed, progress=progress)
+        if created and connection.vendor == "postgresql":
+            # Fresh statistics after a bulk load, or the planner guesses wildly on big lists.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         users = demo_users_ensure(password=password)
         self.stdout.write(
             self.style.SUCCESS(
