@@ -38,6 +38,7 @@ class EnterpriseForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if counties is not None:
             self.fields["county"].queryset = counties
+        self.fields["county"].empty_label = _("请选择")
         self.fields["county"].label_from_instance = lambda r: (
             f"{r.parent.name} {r.name}" if r.parent and r.level == Region.Level.COUNTY else r.name
         )
@@ -50,6 +51,7 @@ class IndustryRowForm(forms.Form):
     industry = forms.ModelChoiceField(
         queryset=Industry.objects.filter(is_active=True).select_related("category"),
         label=_("行业"),
+        empty_label=_("请选择"),
         error_messages={"invalid_choice": _("行业不存在，请从列表中选择")},
     )
     branch = forms.CharField(label=_("行业分支"), max_length=100, required=False)

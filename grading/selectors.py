@@ -26,10 +26,11 @@ def indicator_set_in_force(*, industry: Industry, on: date) -> IndicatorSet | No
     sets = IndicatorSet.objects.select_related("scheme", "guideline_version").filter(
         effective_from__lte=on
     )
-    own = sets.filter(industry=industry).order_by("-effective_from").first()
+    latest = ("-effective_from", "-guideline_version__issued_on", "-pk")
+    own = sets.filter(industry=industry).order_by(*latest).first()
     if own is not None or industry.is_general:
         return own
-    return sets.filter(industry__code=Industry.GENERAL_CODE).order_by("-effective_from").first()
+    return sets.filter(industry__code=Industry.GENERAL_CODE).order_by(*latest).first()
 
 
 def enterprise_list(

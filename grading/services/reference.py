@@ -5,6 +5,7 @@ nothing (rows an administrator added in the admin stay).
 """
 
 import csv
+import re
 from datetime import date
 from pathlib import Path
 
@@ -90,7 +91,12 @@ def versions_load(path: Path) -> None:
 
 
 def _version_start(version: GuidelineVersion) -> date:
-    return version.issued_on or date(2020, 1, 1)
+    """When a version's issue date is not known, the first day of the year in its code
+    (``2021-supp`` → 2021-01-01) keeps later versions later."""
+    if version.issued_on:
+        return version.issued_on
+    match = re.search(r"(19|20)\d{2}", version.code)
+    return date(int(match.group(0)), 1, 1) if match else date(2020, 1, 1)
 
 
 def industries_load(path: Path) -> None:
