@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.management import call_command
+from django.utils import translation
 
 from grading.models import Region, User
 from tests import factories
@@ -20,6 +21,15 @@ def django_db_setup(django_db_setup, django_db_blocker):
 def _fast_password_hashing(settings):
     """Hashing cost is not under test; the password policy validators still run."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _chinese_first():
+    """Each test starts in the site's default language; a request in English must not leak
+    its activated language into the next test (the test client shares the thread)."""
+    translation.activate("zh-hans")
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
