@@ -233,3 +233,12 @@ GRADING = {
 
 # Lockout keyed on the account alone is deliberate (a county bureau shares one address).
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+GRADING.update(
+    {
+        # Evidence limits per file and per declaration (MiB).
+        "EVIDENCE_MAX_FILE_MB": env.int("EVIDENCE_MAX_FILE_MB", default=20),
+        "EVIDENCE_MAX_TOTAL_MB": env.int("EVIDENCE_MAX_TOTAL_MB", default=300),
+        # R-GUAR-2: the lowest grade a guarantee-class enterprise of a key industry may hold.
+        "GUARANTEE_MIN_GRADE": env.str("GUARANTEE_MIN_GRADE", default="B"),
+    }
+)

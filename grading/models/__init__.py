@@ -6,6 +6,7 @@ from grading.models.enterprises import (
     GradeRecord,
     Process,
     ProductionLine,
+    ViolationRecord,
 )
 from grading.models.industries import (
     Grade,
@@ -40,4 +41,5 @@ __all__ = [
     "Region",
     "ShareTarget",
     "User",
+    "ViolationRecord",
 ]

@@ -248,3 +248,45 @@ class GradeRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enterprise} {self.industry} {self.grade} {self.effective_from}"
+
+
+class ViolationRecord(models.Model):
+    """A penalty, downgrade or violation the bureaus record against an enterprise. Declaration
+    eligibility (R-ELIG-1, R-ELIG-2) and dynamic management (R-DYN-1) read these."""
+
+    class Kind(models.TextChoices):
+        ADMINISTRATIVE_PENALTY = "penalty", _("行政处罚")
+        DOWNGRADE = "downgrade", _("绩效降级")
+        UNAPPROVED_CONSTRUCTION = "unapproved", _("未批先建")
+        EXCEEDING_PERMIT = "exceeding", _("超过许可排放浓度或排放量")
+        MONITORING = "monitoring", _("未安装、使用自动监测设备")
+        CRIME = "crime", _("构成犯罪")
+        FALSE_MATERIAL = "false_material", _("隐瞒或提供虚假材料")
+        BRIBERY = "bribery", _("贿赂专家或工作人员")
+
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("企业"), on_delete=models.PROTECT, related_name="violations"
+    )
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
+    occurred_on = models.DateField(_("违法行为发生日期"))
+    decided_on = models.DateField(_("处罚（认定）日期"))
+    document_no = models.CharField(_("文书编号"), max_length=100, blank=True)
+    description = models.TextField(_("情况说明"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登记人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    revoked = models.BooleanField(
+        _("已撤销"), default=False, help_text=_("行政复议或诉讼撤销的处罚不再计入")
+    )
+
+    class Meta:
+        verbose_name = _("违法违规记录")
+        verbose_name_plural = _("违法违规记录")
+        ordering = ["enterprise", "-decided_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise} {self.get_kind_display()} {self.decided_on}"

@@ -1,0 +1,71 @@
+"""PDF rendering for approval forms, declaration packages and plans (WeasyPrint).
+
+Rendering fetches nothing from the network or the disk beyond the project's own static files
+and the files a caller hands over explicitly (evidence images, by an opaque key). Templates are
+Django templates with autoescaping: user text is escaped, never raw HTML. Fonts come from the
+system (Debian's fonts-noto-cjk) through fontconfig; stylesheets name "Noto Sans CJK SC" on
+``html`` so margin boxes inherit it.
+"""
+
+import io
+import mimetypes
+from pathlib import Path
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+FILE_SCHEME = "attached:"
+
+
+class RestrictedURLFetcher(URLFetcher):
+    """Serves project static files and explicitly attached files; refuses everything else."""
+
+    def __init__(self, attached: dict[str, Path] | None = None) -> None:
+        super().__init__(allowed_protocols={"file", "attached"}, allow_redirects=False)
+        self.attached = attached or {}
+        self.refused: list[str] = []
+
+    def fetch(self, url: str, headers=None) -> URLFetcherResponse:
+        if url.startswith(FILE_SCHEME):
+            path = self.attached.get(url.removeprefix(FILE_SCHEME))
+            if path is None:
+                return self._refuse(url)
+            return self._respond(url, Path(path))
+        if url.startswith("file:"):
+            path = Path(url.split("?")[0].removeprefix("file://")).resolve()
+            for root in static_roots():
+                if path.is_relative_to(root) and path.is_file():
+                    return self._respond(url, path)
+        return self._refuse(url)
+
+    def _respond(self, url: str, path: Path) -> URLFetcherResponse:
+        mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mime})
+
+    def _refuse(self, url: str) -> URLFetcherResponse:
+        self.refused.append(url)
+        raise ValueError(f"refused: {url}")
+
+
+def static_roots() -> list[Path]:
+    """The project's own static folders: the only place on disk a document may read from."""
+    return [Path(d).resolve() for d in settings.STATICFILES_DIRS]
+
+
+def static_base_url() -> str:
+    return (Path(settings.STATICFILES_DIRS[0]).resolve().as_uri()) + "/"
+
+
+def render_document(*, template: str, context: dict, attached: dict[str, Path] | None = None):
+    """Lay out ``template`` and return WeasyPrint's Document (pages known, not yet written)."""
+    html = render_to_string(template, context)
+    fetcher = RestrictedURLFetcher(attached)
+    return HTML(string=html, base_url=static_base_url(), url_fetcher=fetcher).render()
+
+
+def render_pdf(*, template: str, context: dict, attached: dict[str, Path] | None = None) -> bytes:
+    out = io.BytesIO()
+    render_document(template=template, context=context, attached=attached).write_pdf(out)
+    return out.getvalue()

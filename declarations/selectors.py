@@ -1,0 +1,60 @@
+"""Reads of the declarations app, scoped to who asks.
+
+An enterprise sees all its own declarations; bureau staff see the submitted ones (never
+drafts) of the enterprises in their jurisdiction; anything else answers 404.
+"""
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from declarations.models import Declaration, DeclarationVersion, Evidence
+from grading.jurisdiction import scope_to_viewer
+from grading.models import User
+
+
+def declaration_list(
+    *, viewer: User, status: str = "", year: int | None = None
+) -> QuerySet[Declaration]:
+    qs = scope_to_viewer(Declaration.objects.all(), viewer, enterprise_path="enterprise")
+    if viewer.role != User.Role.ENTERPRISE:
+        qs = qs.exclude(status=Declaration.Status.DRAFT).exclude(current_version=0)
+    if status:
+        qs = qs.filter(status=status)
+    if year:
+        qs = qs.filter(year=year)
+    return qs.select_related("enterprise__county", "industry", "requested_grade", "batch").order_by(
+        "-submitted_at", "-created_at", "-id"
+    )
+
+
+def declaration_get(*, viewer: User, pk: int) -> Declaration:
+    try:
+        return (
+            declaration_list(viewer=viewer)
+            .select_related(
+                "indicator_set__scheme",
+                "indicator_set__guideline_version",
+                "enterprise__county__parent",
+            )
+            .get(pk=pk)
+        )
+    except (Declaration.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def version_get(*, viewer: User, declaration_pk: int, number: int) -> DeclarationVersion:
+    declaration = declaration_get(viewer=viewer, pk=declaration_pk)
+    try:
+        return declaration.versions.select_related("declaration__enterprise").get(number=number)
+    except (DeclarationVersion.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def evidence_get(*, viewer: User, pk: int) -> Evidence:
+    """One evidence file, for download: reachable only through a declaration the viewer sees."""
+    try:
+        evidence = Evidence.objects.select_related("declaration").get(pk=pk)
+    except (Evidence.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    declaration_get(viewer=viewer, pk=evidence.declaration_id)
+    return evidence

@@ -1,0 +1,1 @@
+"""Every write of the declarations app; views, API, tasks and tests call these."""

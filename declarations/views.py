@@ -1,0 +1,1 @@
+"""Pages of the declarations app (built in the next step)."""
