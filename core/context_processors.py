@@ -14,15 +14,17 @@ def navigation(request):
         items.append(
             ("enterprise", _("本企业"), reverse("enterprise-detail", args=[user.enterprise_id]))
         )
+    if role in ("enterprise", "county", "city", "province", "admin") or user.is_superuser:
+        items.append(("declarations", _("绩效分级申报"), reverse("declarations:index")))
     if role in ("county", "city", "province", "admin") or user.is_superuser:
         items.append(("enterprises", _("企业名录"), reverse("enterprise-list")))
     items.append(("industries", _("行业指标"), reverse("industry-list")))
     if user.is_staff:
         items.append(("admin", _("系统管理"), reverse("admin:index")))
-    current = getattr(getattr(request, "resolver_match", None), "url_name", "") or ""
+    path = request.path
     return {
         "nav_items": [
-            {"key": key, "label": label, "url": url, "active": current.startswith(key.rstrip("s"))}
+            {"key": key, "label": label, "url": url, "active": path.startswith(url) and url != "/"}
             for key, label, url in items
         ]
     }

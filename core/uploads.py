@@ -26,14 +26,8 @@ ALLOWED_KINDS: dict[str, tuple[str, str]] = {
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx"),
     "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", ".docx"),
 }
-# Extensions a user may legitimately type for each kind; anything else is replaced on display.
-_KIND_EXTENSIONS: dict[str, frozenset[str]] = {
-    "pdf": frozenset({".pdf"}),
-    "jpeg": frozenset({".jpg", ".jpeg", ".jpe"}),
-    "png": frozenset({".png"}),
-    "xlsx": frozenset({".xlsx"}),
-    "docx": frozenset({".docx"}),
-}
+# Other extensions users legitimately type; anything else is replaced by the canonical one.
+_EXTENSION_ALIASES: dict[str, tuple[str, ...]] = {"jpeg": (".jpeg", ".jpe")}
 # Main part that makes a zip with [Content_Types].xml a workbook or a document.
 _OOXML_MAIN_PART: dict[str, str] = {"xlsx": "xl/workbook.xml", "docx": "word/document.xml"}
 
@@ -144,15 +138,6 @@ def _check_zip_safety(zf: zipfile.ZipFile) -> None:
             raise UploadRejected("压缩包内含非法路径（绝对路径或 ..），已拒绝", "zip_traversal")
 
 
-def _size_of(fh: IO[bytes]) -> int:
-    """Declared size when the upload object knows it, else by seeking to the end."""
-    size = getattr(fh, "size", None)
-    if isinstance(size, int):
-        return size
-    fh.seek(0, 2)
-    return fh.tell()
-
-
 def sniff_kind(fh: IO[bytes]) -> str | None:
     """Identify the file by its content, never its name: reads the head (and, for OOXML, the
     zip directory) and returns one of ALLOWED_KINDS' keys or None. Leaves fh at position 0."""
@@ -186,12 +171,12 @@ def sanitize_filename(name: str, max_length: int = 120) -> str:
         if ch.isspace() or unicodedata.category(ch) not in {"Cc", "Cf", "Cs"}
     )
     name = _FORBIDDEN_CHARS.sub("", name)
-    name = _WHITESPACE.sub(" ", name).strip().lstrip(".").rstrip(". ")
+    name = _WHITESPACE.sub(" ", name).strip(" .")
     match = _EXTENSION.search(name)
-    ext = match.group(0) if match and match.start() > 0 else ""
-    stem = name[: len(name) - len(ext)].rstrip(" .") if ext else name
+    ext = match.group(0) if match else ""
+    stem = name[: len(name) - len(ext)].strip(" .")
     if not stem:
-        return UNNAMED + ext if ext else UNNAMED
+        return UNNAMED + ext
     stem = stem[: max(1, max_length - len(ext))].rstrip(" .")
     return stem + ext
 
@@ -211,16 +196,26 @@ def _scan_content(fh: IO[bytes], max_bytes: int, look_for: bytes | None) -> tupl
         if look_for and not found:
             found = look_for in tail + chunk
             tail = chunk[-len(look_for) :]
-    fh.seek(0)
     return total, digest.hexdigest(), found
 
 
 def validate_upload(fh: IO[bytes], *, original_name: str, max_bytes: int) -> ValidatedUpload:
-    """Accept by content, refuse everything else with a Chinese message and a ``code``.
+    """Accept by content, refuse everything else with an UploadRejected (Chinese message, code).
 
     A PDF named "报告.exe" is accepted as a PDF (content wins, and it is stored and shown as
-    .pdf); an executable named "报告.pdf" is refused. Leaves fh at position 0."""
-    declared = _size_of(fh)
+    .pdf); an executable named "报告.pdf" is refused. Leaves fh at position 0 either way, so the
+    caller can save or re-read it."""
+    try:
+        return _validate(fh, original_name, max_bytes)
+    finally:
+        fh.seek(0)
+
+
+def _validate(fh: IO[bytes], original_name: str, max_bytes: int) -> ValidatedUpload:
+    # Django's UploadedFile knows its size; a plain file object is measured by seeking.
+    declared = getattr(fh, "size", None)
+    if not isinstance(declared, int):
+        declared = fh.seek(0, 2)
     if declared == 0:
         raise UploadRejected("文件为空，请选择有内容的文件重新上传", "empty")
     if declared > max_bytes:
@@ -255,8 +250,6 @@ def validate_upload(fh: IO[bytes], *, original_name: str, max_bytes: int) -> Val
                 kind = _ooxml_kind(zf)
         except (zipfile.BadZipFile, ValueError, OSError):
             kind = None
-        finally:
-            fh.seek(0)
         if kind is None:
             raise UploadRejected(
                 "不支持的文件类型：压缩包不是有效的 XLSX/DOCX 文档，请用 Excel/Word 另存后上传",
@@ -268,7 +261,7 @@ def validate_upload(fh: IO[bytes], *, original_name: str, max_bytes: int) -> Val
             "unsupported_type",
         )
     content_type, extension = ALLOWED_KINDS[kind]
-    if original_ext not in _KIND_EXTENSIONS[kind]:
+    if original_ext not in (extension, *_EXTENSION_ALIASES.get(kind, ())):
         # Content wins: show and store it under the extension that matches what it really is.
         stem = safe_name[: ext_match.start()] if ext_match else safe_name
         safe_name = sanitize_filename(stem + extension)

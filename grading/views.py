@@ -61,6 +61,30 @@ def inbox(request):
                 "template": "grading/inbox/registrations.html",
             }
         )
+    from declarations.selectors import declaration_list
+
+    if user.role == User.Role.ENTERPRISE:
+        mine = declaration_list(viewer=user).filter(status__in=["draft", "returned"])
+        sections.append(
+            {
+                "key": "declarations",
+                "title": _("待填报或退回修改的申报"),
+                "items": mine[:50],
+                "count": mine.count(),
+                "template": "declarations/inbox/enterprise.html",
+            }
+        )
+    elif user.role in (User.Role.COUNTY, User.Role.ADMIN):
+        waiting = declaration_list(viewer=user, status="submitted").order_by("submitted_at", "id")
+        sections.append(
+            {
+                "key": "declarations",
+                "title": _("已提交待初审的申报"),
+                "items": waiting[:50],
+                "count": waiting.count(),
+                "template": "declarations/inbox/submitted.html",
+            }
+        )
     return render(request, "grading/inbox.html", {"sections": sections})
 
 

@@ -128,8 +128,10 @@ def upload(data: bytes, name: str = "file.bin") -> SimpleUploadedFile:
 
 
 def rejected(data: bytes, name: str, max_bytes: int = LIMIT) -> UploadRejected:
+    fh = upload(data, name)
     with pytest.raises(UploadRejected) as info:
-        validate_upload(upload(data, name), original_name=name, max_bytes=max_bytes)
+        validate_upload(fh, original_name=name, max_bytes=max_bytes)
+    assert fh.tell() == 0
     return info.value
 
 
@@ -234,6 +236,7 @@ def test_size_attribute_that_lies_is_not_trusted(pdf_bytes: bytes) -> None:
     with pytest.raises(UploadRejected) as info:
         validate_upload(fh, original_name="a.pdf", max_bytes=100)
     assert info.value.code == "too_large"
+    assert fh.tell() == 0
 
 
 @pytest.mark.parametrize(
