@@ -3,6 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from declarations.models import (
+    Batch,
     Declaration,
     Evidence,
     IndicatorRow,
@@ -194,3 +195,10 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(
         label=_("理由"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class BatchForm(forms.ModelForm):
+    class Meta:
+        model = Batch
+        fields = ["year", "name", "categories", "includes_guarantee", "deadline", "note"]
+        widgets = {"deadline": DATE, "categories": forms.CheckboxSelectMultiple}

@@ -16,9 +16,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.audit import event_list_for
 from core.forms import add_service_errors
 from declarations import forms as dforms
-from declarations.models import Declaration, DeclarationVersion, Evidence, IndicatorRow
+from declarations.models import Batch, Declaration, DeclarationVersion, Evidence, IndicatorRow
 from declarations.selectors import declaration_get, declaration_list, evidence_get, version_get
 from declarations.services import drafting, lifecycle
+from declarations.services.batches import batch_save
 from declarations.services.checks import declaration_check
 from declarations.services.rendering import package_rerender
 from declarations.texts import reduction_commitment, truth_commitment
@@ -525,3 +526,36 @@ def version_package_download(request, pk: int, number: int):
     response["Cache-Control"] = "private, no-store"
     response["X-Checksum-SHA256"] = version.package_sha256
     return response
+
+
+@login_required
+def batch_list(request):
+    """R-TGT-4: the year's batches and deadlines; the province edits them."""
+    batches = Batch.objects.prefetch_related("categories").order_by("-year", "deadline")
+    return render(
+        request,
+        "declarations/batches.html",
+        {
+            "batches": batches,
+            "can_edit": request.user.role in (User.Role.PROVINCE, User.Role.ADMIN),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def batch_edit(request, pk: int | None = None):
+    if request.user.role not in (User.Role.PROVINCE, User.Role.ADMIN):
+        raise PermissionDenied
+    batch = get_object_or_404(Batch, pk=pk) if pk else None
+    form = dforms.BatchForm(request.POST or None, instance=batch)
+    if request.method == "POST" and form.is_valid():
+        data = {k: form.cleaned_data[k] for k in form.Meta.fields}
+        try:
+            batch_save(actor=request.user, data=data, batch=batch or Batch())
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("批次已保存"))
+            return redirect("declarations:batches")
+    return render(request, "declarations/batch_form.html", {"form": form, "batch": batch})

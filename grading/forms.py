@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from grading.models import Enterprise, Industry, Region
+from grading.models import Enterprise, Industry, Region, ViolationRecord
 from grading.services.enterprises import ENTERPRISE_FIELDS, IndustryEntry
 from grading.validators import normalize_uscc, validate_uscc
 
@@ -166,3 +166,14 @@ class EnterpriseFilterForm(forms.Form):
         self.fields["grade"].choices = [("", _("全部")), ("none", _("未评级"))] + [
             (g.code, g.name) for g in grades
         ]
+
+
+class ViolationForm(forms.ModelForm):
+    class Meta:
+        model = ViolationRecord
+        fields = ["kind", "occurred_on", "decided_on", "document_no", "description"]
+        widgets = {
+            "occurred_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "decided_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "description": forms.Textarea(attrs={"rows": 2}),
+        }

@@ -25,6 +25,12 @@ urlpatterns = [
     path("enterprises/new/", views.enterprise_edit, name="enterprise-create"),
     path("enterprises/<int:pk>/", views.enterprise_detail, name="enterprise-detail"),
     path("enterprises/<int:pk>/edit/", views.enterprise_edit, name="enterprise-edit"),
+    path("enterprises/<int:pk>/violations/", views.violation_add, name="violation-add"),
+    path(
+        "enterprises/<int:pk>/violations/<int:record_pk>/revoke/",
+        views.violation_revoke,
+        name="violation-revoke",
+    ),
     path("industries/", views.industry_list, name="industry-list"),
     path("industries/<str:code>/", views.industry_detail, name="industry-detail"),
 ]

@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -19,10 +20,19 @@ from grading.forms import (
     LoginForm,
     RegistrationDecisionForm,
     RegistrationForm,
+    ViolationForm,
 )
-from grading.models import Grade, IndicatorRequirement, IndicatorSet, Industry, User
+from grading.models import (
+    Grade,
+    IndicatorRequirement,
+    IndicatorSet,
+    Industry,
+    User,
+    ViolationRecord,
+)
 from grading.services import accounts as account_services
 from grading.services import enterprises as enterprise_services
+from grading.services import violations as violation_services
 from grading.services.grades import enterprise_managed_grade
 
 
@@ -133,8 +143,49 @@ def enterprise_detail(request, pk: int):
             "grade_records": records,
             "events": event_list_for(enterprise)[:50],
             "can_edit": request.user.has_perm("grading.change_enterprise", enterprise),
+            "violations": enterprise.violations.select_related("recorded_by")
+            if request.user.role != User.Role.EXPERT
+            else [],
+            "violation_form": ViolationForm(),
         },
     )
+
+
+@login_required
+@require_http_methods(["POST"])
+def violation_add(request, pk: int):
+    enterprise = selectors.enterprise_get(viewer=request.user, pk=pk)
+    form = ViolationForm(request.POST)
+    if form.is_valid():
+        try:
+            violation_services.violation_record_add(
+                actor=request.user, enterprise=enterprise, data=form.cleaned_data
+            )
+            messages.success(request, _("违法违规记录已登记"))
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        except PermissionDenied:
+            raise
+    else:
+        messages.error(
+            request, _("未登记：") + "；".join(m for ms in form.errors.values() for m in ms)
+        )
+    return redirect(reverse("enterprise-detail", args=[pk]) + "#violations")
+
+
+@login_required
+@require_http_methods(["POST"])
+def violation_revoke(request, pk: int, record_pk: int):
+    enterprise = selectors.enterprise_get(viewer=request.user, pk=pk)
+    record = get_object_or_404(ViolationRecord, pk=record_pk, enterprise=enterprise)
+    try:
+        violation_services.violation_revoke(
+            actor=request.user, record=record, reason=request.POST.get("reason", "")
+        )
+        messages.success(request, _("记录已撤销"))
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    return redirect(reverse("enterprise-detail", args=[pk]) + "#violations")
 
 
 def _industry_initial(enterprise) -> list[dict]:

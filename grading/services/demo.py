@@ -366,6 +366,10 @@ def demo_users_ensure(*, password: str) -> list[tuple[str, str, str]]:
             user.save(update_fields=["password", "is_active"])
         where = getattr(user.region, "name", "") or getattr(user.enterprise, "name", "")
         out.append((username, user.get_role_display(), where))
+    from declarations.services.batches import batches_load
+
+    batches_load()
+    batches_load(year=date.today().year)
     event_record(
         code="demo.seeded",
         actor=None,
