@@ -289,6 +289,17 @@ def indicator_row_update(
     row.remark = remark.strip()
     row.full_clean()
     row.save()
+    event_record(
+        code="declaration.indicator_saved",
+        actor=actor,
+        target=declaration,
+        summary=_("保存指标对标：%(name)s（%(state)s）")
+        % {
+            "name": row.category.name,
+            "state": _("不涉及") if not applicable else (_("自评达到") if meets else _("自评未达到")),
+        },
+        data={"row": row.pk},
+    )
     return row
 
 
