@@ -324,3 +324,20 @@ def declaration_return(*, actor: User, declaration: Declaration, reason: str) ->
         reason=reason,
     )
     return declaration
+
+
+@transaction.atomic
+def declaration_close(*, actor: User, declaration: Declaration, decided: bool, reason: str = "") -> Declaration:
+    """Close a declaration under review: decided (a grade was given) or rejected. Called by the
+    review chain's decision services inside their transaction."""
+    declaration = _lock(declaration)
+    _require_reviewer(actor, declaration)
+    if decided:
+        _transition(declaration, "decide", actor=actor, code="declaration.decided",
+                    summary=_("审核认定完成"), reason=reason)
+    else:
+        if not reason.strip():
+            raise ValidationError({"reason": _("不予通过须写明理由")})
+        _transition(declaration, "reject", actor=actor, code="declaration.rejected",
+                    summary=_("不予通过"), reason=reason)
+    return declaration

@@ -1,0 +1,22 @@
+from review.models.cases import IndicatorOpinion, Opinion, ReviewCase
+from review.models.documents import ApprovalForm
+from review.models.experts import ExpertBlacklisting, ExpertConflict, Panel, PanelMember
+from review.models.onsite import OnSiteVerification, Rectification, VerificationPhoto
+from review.models.sampling import IndustryDowngradeProposal, SpotCheckItem, SpotCheckSample
+
+__all__ = [
+    "ApprovalForm",
+    "ExpertBlacklisting",
+    "ExpertConflict",
+    "IndicatorOpinion",
+    "IndustryDowngradeProposal",
+    "OnSiteVerification",
+    "Opinion",
+    "Panel",
+    "PanelMember",
+    "Rectification",
+    "ReviewCase",
+    "SpotCheckItem",
+    "SpotCheckSample",
+    "VerificationPhoto",
+]

@@ -1,0 +1,136 @@
+"""Experts in the pool, their conflicts of interest and the blacklist (R-REV-6..8), and the
+panels a city forms for material review and on-site verification."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ExpertConflict(models.Model):
+    """A conflict between an expert and an enterprise, declared by the expert or recorded by
+    staff (R-REV-7): the expert may not review that enterprise."""
+
+    class Kind(models.TextChoices):
+        AGENCY_SERVED = "agency", _("所在第三方机构曾为该企业提供服务")
+        SELF_ACCEPTANCE = "self_acceptance", _("参与过该企业自主验收")
+        CLEANER_PRODUCTION = "cleaner_production", _("参与过该企业清洁生产审核验收")
+        OTHER = "other", _("其他利害关系")
+
+    expert = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("专家"),
+        on_delete=models.PROTECT,
+        related_name="conflicts",
+    )
+    enterprise = models.ForeignKey(
+        "grading.Enterprise", verbose_name=_("企业"), on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
+    note = models.CharField(_("说明"), max_length=300, blank=True)
+    declared_by_expert = models.BooleanField(_("专家自行申报"), default=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登记人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("专家回避关系")
+        verbose_name_plural = _("专家回避关系")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["expert", "enterprise", "kind"], name="uniq_expert_conflict"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.expert} / {self.enterprise}"
+
+
+class ExpertBlacklisting(models.Model):
+    """R-REV-8: gifts or bribes, fees, false opinions or an official criticism blacklist an
+    expert from all grading work. Lifted only by a recorded decision, never deleted."""
+
+    class Reason(models.TextChoices):
+        GIFTS = "gifts", _("收受礼品礼金或贿赂")
+        FEES = "fees", _("收取费用")
+        FALSE_OPINION = "false_opinion", _("出具虚假意见")
+        CRITICISM = "criticism", _("受到通报批评")
+
+    expert = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("专家"),
+        on_delete=models.PROTECT,
+        related_name="blacklistings",
+    )
+    reason = models.CharField(_("原因"), max_length=20, choices=Reason.choices)
+    detail = models.TextField(_("情况说明"))
+    document_no = models.CharField(_("文件编号"), max_length=100, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登记人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    lifted_at = models.DateTimeField(_("解除时间"), null=True, blank=True)
+    lifted_reason = models.TextField(_("解除依据"), blank=True)
+
+    class Meta:
+        verbose_name = _("专家黑名单")
+        verbose_name_plural = _("专家黑名单")
+        ordering = ["-recorded_at"]
+
+    def __str__(self) -> str:
+        return f"{self.expert} {self.get_reason_display()}"
+
+
+class Panel(models.Model):
+    """The expert panel a city forms for one case (material review and on-site verification)."""
+
+    case = models.OneToOneField(
+        "review.ReviewCase",
+        verbose_name=_("审核案卷"),
+        on_delete=models.PROTECT,
+        related_name="panel",
+    )
+    formed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("组建人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    formed_at = models.DateTimeField(_("组建时间"), auto_now_add=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("专家"),
+        through="PanelMember",
+        related_name="panels",
+    )
+
+    class Meta:
+        verbose_name = _("专家组")
+        verbose_name_plural = _("专家组")
+
+    def __str__(self) -> str:
+        return f"{self.case} 专家组"
+
+
+class PanelMember(models.Model):
+    panel = models.ForeignKey(Panel, on_delete=models.CASCADE, related_name="memberships")
+    expert = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("专家"), on_delete=models.PROTECT, related_name="+"
+    )
+    is_leader = models.BooleanField(_("组长"), default=False)
+
+    class Meta:
+        verbose_name = _("专家组成员")
+        verbose_name_plural = _("专家组成员")
+        constraints = [
+            models.UniqueConstraint(fields=["panel", "expert"], name="uniq_panel_member")
+        ]
+
+    def __str__(self) -> str:
+        return str(self.expert)

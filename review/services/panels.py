@@ -1,0 +1,214 @@
+"""Expert panels (R-REV-6, R-REV-7, R-REV-8): who may review an enterprise, and the panel a
+city forms for material review and on-site verification."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Exists, OuterRef, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.audit import event_record
+from core.notifications import notify
+from grading.jurisdiction import region_in_reach
+from grading.models import Enterprise, User
+from review.models import ExpertBlacklisting, ExpertConflict, Panel, PanelMember, ReviewCase
+
+
+def is_blacklisted(expert: User) -> bool:
+    return ExpertBlacklisting.objects.filter(expert=expert, lifted_at__isnull=True).exists()
+
+
+def expert_refusals(*, expert: User, case: ReviewCase, require_industry: bool = True) -> list[str]:
+    """Why ``expert`` may not review ``case`` (empty when eligible)."""
+    reasons = []
+    profile = getattr(expert, "expert_profile", None)
+    if expert.role != User.Role.EXPERT or profile is None or not expert.is_active:
+        return [_("不是专家库中的有效专家")]
+    if profile.employer_is_service_agency:
+        reasons.append(_("工作单位为第三方服务机构，不得进入专家库（R-REV-7）"))
+    if is_blacklisted(expert):
+        reasons.append(_("已被列入黑名单，不得参与绩效分级工作（R-REV-8）"))
+    enterprise = case.declaration.enterprise
+    for conflict in ExpertConflict.objects.filter(expert=expert, enterprise=enterprise):
+        reasons.append(
+            _("与该企业存在回避关系：%(kind)s（R-REV-7）") % {"kind": conflict.get_kind_display()}
+        )
+    if require_industry and not profile.industries.filter(pk=case.declaration.industry_id).exists():
+        reasons.append(_("不熟悉%(industry)s行业") % {"industry": case.declaration.industry.name})
+    return reasons
+
+
+def panel_refusals(*, case: ReviewCase) -> list[str]:
+    """A formed panel still holds: an industry expert, and no member became ineligible."""
+    panel = getattr(case, "panel", None)
+    if panel is None:
+        return [_("尚未组建专家组")]
+    members = [m.expert for m in panel.memberships.select_related("expert__expert_profile")]
+    return _panel_problems(case, members)
+
+
+def _panel_problems(case: ReviewCase, members: list[User]) -> list[str]:
+    problems = []
+    for expert in members:
+        reasons = expert_refusals(expert=expert, case=case, require_industry=False)
+        if reasons:
+            problems.append(f"{expert.display_name}：{'；'.join(reasons)}")
+    industry = case.declaration.industry
+    if not any(
+        getattr(e, "expert_profile", None)
+        and e.expert_profile.industries.filter(pk=industry.pk).exists()
+        for e in members
+    ):
+        problems.append(
+            _("专家组中至少应有1名%(industry)s行业专家（R-REV-6）") % {"industry": industry.name}
+        )
+    return problems
+
+
+def expert_suggestions(*, case: ReviewCase, limit: int = 20) -> QuerySet[User]:
+    """Eligible experts for the case, those of its industry first."""
+    enterprise = case.declaration.enterprise
+    industry = case.declaration.industry
+    blacklisted = ExpertBlacklisting.objects.filter(expert=OuterRef("pk"), lifted_at__isnull=True)
+    conflicted = ExpertConflict.objects.filter(expert=OuterRef("pk"), enterprise=enterprise)
+    knows = User.objects.filter(pk=OuterRef("pk"), expert_profile__industries=industry)
+    return (
+        User.objects.filter(role=User.Role.EXPERT, is_active=True, expert_profile__isnull=False)
+        .filter(expert_profile__employer_is_service_agency=False)
+        .exclude(Exists(blacklisted))
+        .exclude(Exists(conflicted))
+        .annotate(knows_industry=Exists(knows))
+        .select_related("expert_profile")
+        .order_by("-knows_industry", "full_name", "username")[:limit]
+    )
+
+
+def _require_city(actor: User, case: ReviewCase) -> None:
+    if actor.role != User.Role.CITY or not region_in_reach(
+        actor, case.declaration.enterprise.county
+    ):
+        raise PermissionDenied(_("只有企业所属市级生态环境部门可以组建专家组"))
+
+
+@transaction.atomic
+def panel_assign(
+    *, actor: User, case: ReviewCase, experts: list[User], leader: User | None = None
+) -> Panel:
+    """Form (or re-form) the case's panel; every refusal names the expert and the rule."""
+    case = ReviewCase.objects.select_for_update().get(pk=case.pk)
+    _require_city(actor, case)
+    if case.stage != ReviewCase.Stage.CITY:
+        raise ValidationError(_("只有处于市级审核阶段的案卷可以组建专家组"))
+    experts = list(dict.fromkeys(experts))
+    if not experts:
+        raise ValidationError({"experts": _("请选择专家")})
+    problems = _panel_problems(case, experts)
+    if problems:
+        raise ValidationError({"experts": problems})
+    leader = leader or experts[0]
+    if leader not in experts:
+        raise ValidationError({"leader": _("组长须为专家组成员")})
+    panel, created = Panel.objects.get_or_create(case=case, defaults={"formed_by": actor})
+    if not created and case.verifications.exists():
+        raise ValidationError(_("专家组已完成现场核查，不能再调整成员"))
+    before = sorted(panel.memberships.values_list("expert__username", flat=True))
+    panel.memberships.all().delete()
+    PanelMember.objects.bulk_create(
+        PanelMember(panel=panel, expert=e, is_leader=e == leader) for e in experts
+    )
+    event_record(
+        code="review.panel.assigned",
+        actor=actor,
+        target=case.declaration,
+        summary=_("组建专家组：%s") % "、".join(e.display_name for e in experts),
+        data={"case": case.pk, "before": before, "after": [e.username for e in experts]},
+    )
+    notify(
+        recipients=experts,
+        code="review.panel.assigned",
+        message=_("您被选入 %(ent)s（%(industry)s）的专家组，请开展资料审核和现场核查")
+        % {"ent": case.declaration.enterprise.name, "industry": case.declaration.industry.name},
+        url=f"/review/cases/{case.pk}/",
+    )
+    return panel
+
+
+@transaction.atomic
+def conflict_record(
+    *, actor: User, expert: User, enterprise: Enterprise, kind: str, note: str = ""
+) -> ExpertConflict:
+    """A conflict declared by the expert, or recorded by city or province staff (R-REV-7)."""
+    declared = actor.pk == expert.pk
+    if not declared and actor.role not in (User.Role.CITY, User.Role.PROVINCE, User.Role.ADMIN):
+        raise PermissionDenied(_("只有专家本人或市级、省级生态环境部门可以登记回避关系"))
+    if expert.role != User.Role.EXPERT:
+        raise ValidationError({"expert": _("请选择专家")})
+    conflict, created = ExpertConflict.objects.get_or_create(
+        expert=expert,
+        enterprise=enterprise,
+        kind=kind,
+        defaults={"note": note, "declared_by_expert": declared, "recorded_by": actor},
+    )
+    if not created:
+        raise ValidationError(_("该回避关系已登记"))
+    event_record(
+        code="expert.conflict_recorded",
+        actor=actor,
+        target=expert,
+        summary=_("登记回避关系：%(ent)s（%(kind)s）")
+        % {"ent": enterprise.name, "kind": conflict.get_kind_display()},
+        reason=note,
+    )
+    return conflict
+
+
+@transaction.atomic
+def expert_blacklist(
+    *, actor: User, expert: User, reason: str, detail: str, document_no: str = ""
+) -> ExpertBlacklisting:
+    """R-REV-8: the expert is barred from all grading work from now on."""
+    if actor.role not in (User.Role.CITY, User.Role.PROVINCE, User.Role.ADMIN):
+        raise PermissionDenied(_("只有市级、省级生态环境部门可以将专家列入黑名单"))
+    if not detail.strip():
+        raise ValidationError({"detail": _("请说明情况")})
+    entry = ExpertBlacklisting(
+        expert=expert,
+        reason=reason,
+        detail=detail.strip(),
+        document_no=document_no,
+        recorded_by=actor,
+    )
+    entry.full_clean()
+    entry.save()
+    event_record(
+        code="expert.blacklisted",
+        actor=actor,
+        target=expert,
+        summary=_("列入专家黑名单：%s") % entry.get_reason_display(),
+        reason=detail,
+    )
+    return entry
+
+
+@transaction.atomic
+def expert_blacklist_lift(
+    *, actor: User, entry: ExpertBlacklisting, reason: str
+) -> ExpertBlacklisting:
+    if actor.role not in (User.Role.PROVINCE, User.Role.ADMIN):
+        raise PermissionDenied(_("只有省级生态环境部门可以解除专家黑名单"))
+    if not reason.strip():
+        raise ValidationError({"reason": _("请说明解除依据")})
+    entry = ExpertBlacklisting.objects.select_for_update().get(pk=entry.pk)
+    if entry.lifted_at:
+        raise ValidationError(_("已解除"))
+    entry.lifted_at = timezone.now()
+    entry.lifted_reason = reason.strip()
+    entry.save(update_fields=["lifted_at", "lifted_reason"])
+    event_record(
+        code="expert.blacklist_lifted",
+        actor=actor,
+        target=entry.expert,
+        summary=_("解除专家黑名单"),
+        reason=reason,
+    )
+    return entry
