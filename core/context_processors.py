@@ -16,8 +16,14 @@ def navigation(request):
         )
     if role in ("enterprise", "county", "city", "province", "admin") or user.is_superuser:
         items.append(("declarations", _("绩效分级申报"), reverse("declarations:index")))
+    if role in ("county", "city", "province", "expert", "admin") or user.is_superuser:
+        items.append(("review", _("审核"), reverse("review:queue")))
     if role in ("county", "city", "province", "admin") or user.is_superuser:
         items.append(("enterprises", _("企业名录"), reverse("enterprise-list")))
+    if role in ("city", "province", "expert", "admin"):
+        items.append(("experts", _("专家库"), reverse("review:experts")))
+    if role in ("province", "admin"):
+        items.append(("spot", _("抽查复核"), reverse("review:spot-checks")))
     items.append(("industries", _("行业指标"), reverse("industry-list")))
     if user.is_staff:
         items.append(("admin", _("系统管理"), reverse("admin:index")))

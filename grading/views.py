@@ -7,11 +7,14 @@ from django.db.models import Count, Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from core.audit import event_list_for
 from core.forms import add_service_errors
+from core.models import Notification
+from core.notifications import unread_for
 from grading import selectors
 from grading.forms import (
     EnterpriseFilterForm,
@@ -72,6 +75,7 @@ def inbox(request):
             }
         )
     from declarations.selectors import declaration_list
+    from review.selectors import case_list
 
     if user.role == User.Role.ENTERPRISE:
         mine = declaration_list(viewer=user).filter(status__in=["draft", "returned"])
@@ -95,7 +99,36 @@ def inbox(request):
                 "template": "declarations/inbox/submitted.html",
             }
         )
-    return render(request, "grading/inbox.html", {"sections": sections})
+    stage = {
+        User.Role.COUNTY: "county",
+        User.Role.CITY: "city",
+        User.Role.EXPERT: "city",
+        User.Role.PROVINCE: "province",
+    }.get(user.role)
+    if stage:
+        cases = case_list(viewer=user, stage=stage)
+        sections.append(
+            {
+                "key": "cases",
+                "title": _("待我审核的案卷"),
+                "items": cases[:50],
+                "count": cases.count(),
+                "template": "review/inbox/cases.html",
+            }
+        )
+    notices = Notification.objects.filter(recipient=user).order_by("-created_at")[:20]
+    return render(
+        request,
+        "grading/inbox.html",
+        {"sections": sections, "notices": notices, "unread": unread_for(user).count()},
+    )
+
+
+@login_required
+@require_http_methods(["POST"])
+def notifications_read(request):
+    unread_for(request.user).update(read_at=timezone.now())
+    return redirect("inbox")
 
 
 @login_required

@@ -9,3 +9,14 @@ def get_item(mapping, key):
     if not mapping:
         return None
     return mapping.get(key)
+
+
+@register.filter
+def get_field(form, name):
+    """``{{ form|get_field:name }}``: a bound field by a computed name."""
+    return form[name]
+
+
+@register.filter
+def split_words(value: str) -> list[str]:
+    return value.split()

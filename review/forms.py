@@ -1,0 +1,190 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from grading.models import Grade, User
+from review.models import ExpertBlacklisting, ExpertConflict, IndicatorOpinion
+from review.services.decisions import decisions_for
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class _SignersMixin:
+    def set_signers(self, queryset, actor):
+        field = self.fields["signers"]
+        field.queryset = queryset
+        field.label_from_instance = lambda u: (
+            f"{u.display_name}（{u.get_role_display()}"
+            + (f"，{u.expert_profile.employer}" if hasattr(u, "expert_profile") else "")
+            + "）"
+        )
+        field.initial = [actor.pk]
+
+
+class DecisionForm(_SignersMixin, forms.Form):
+    decision = forms.ChoiceField(label=_("审核结论"))
+    grade = forms.ModelChoiceField(
+        queryset=Grade.objects.none(),
+        label=_("建议（认定）等级"),
+        required=False,
+        empty_label=_("（退回或不予通过时不填）"),
+    )
+    summary = forms.CharField(label=_("审核意见汇总"), widget=forms.Textarea(attrs={"rows": 4}))
+    conclusion = forms.CharField(label=_("分级意见结论"), widget=forms.Textarea(attrs={"rows": 3}))
+    signers = forms.ModelMultipleChoiceField(
+        queryset=User.objects.none(),
+        label=_("签署人（审核小组成员）"),
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, case, actor, signer_queryset, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["decision"].choices = [
+            (dt.decision, dt.label) for dt in decisions_for(case.stage)
+        ]
+        self.fields["grade"].queryset = case.declaration.indicator_set.scheme.grades.order_by(
+            "severity"
+        )
+        self.set_signers(signer_queryset, actor)
+
+
+def verdict_fields(form: forms.Form, rows, prefix: str) -> list[tuple]:
+    """Add a verdict and a comment field per indicator row; returns (row, verdict, text) names."""
+    out = []
+    for row in rows:
+        v, t = f"{prefix}{row.pk}_verdict", f"{prefix}{row.pk}_text"
+        form.fields[v] = forms.ChoiceField(
+            label=row.category.name,
+            choices=[("", _("请选择"))] + list(IndicatorOpinion.Verdict.choices),
+            required=False,
+            initial=IndicatorOpinion.Verdict.NOT_APPLICABLE if not row.applicable else "",
+        )
+        form.fields[t] = forms.CharField(label=_("意见"), required=False, max_length=1000)
+        out.append((row, v, t))
+    return out
+
+
+def collect_verdicts(form: forms.Form, names) -> dict[int, tuple[str, str]]:
+    return {
+        row.pk: (form.cleaned_data[v], form.cleaned_data[t])
+        for row, v, t in names
+        if form.cleaned_data.get(v)
+    }
+
+
+class PanelForm(forms.Form):
+    experts = forms.ModelMultipleChoiceField(
+        queryset=User.objects.none(), label=_("专家"), widget=forms.CheckboxSelectMultiple
+    )
+    leader = forms.ModelChoiceField(queryset=User.objects.none(), label=_("组长"), required=False)
+
+    def __init__(self, *args, experts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["experts"].queryset = experts
+        self.fields["leader"].queryset = experts
+        label = lambda u: (  # noqa: E731
+            f"{u.display_name}（{u.expert_profile.employer}"
+            + ("，本行业" if getattr(u, "knows_industry", False) else "")
+            + "）"
+        )
+        self.fields["experts"].label_from_instance = label
+        self.fields["leader"].label_from_instance = label
+
+
+class OnSiteForm(_SignersMixin, forms.Form):
+    visited_on = forms.DateField(label=_("核查日期"), widget=DATE)
+    recommended_grade = forms.ModelChoiceField(
+        queryset=Grade.objects.none(), label=_("核查建议等级")
+    )
+    summary = forms.CharField(label=_("核查情况"), widget=forms.Textarea(attrs={"rows": 4}))
+    conclusion = forms.CharField(label=_("核查结论"), widget=forms.Textarea(attrs={"rows": 3}))
+    rectifications = forms.CharField(
+        label=_("整改要求"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("每行一项，格式：整改要求|整改期限（YYYY-MM-DD）"),
+    )
+    signers = forms.ModelMultipleChoiceField(
+        queryset=User.objects.none(),
+        label=_("签署人（专家组成员）"),
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, case, actor, signer_queryset, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields[
+            "recommended_grade"
+        ].queryset = case.declaration.indicator_set.scheme.grades.order_by("severity")
+        self.set_signers(signer_queryset, actor)
+
+    def clean_rectifications(self):
+        from datetime import date
+
+        items = []
+        for n, line in enumerate(self.cleaned_data["rectifications"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            text, _sep, due = line.rpartition("|")
+            try:
+                items.append((text.strip(), date.fromisoformat(due.strip())))
+            except ValueError:
+                raise forms.ValidationError(
+                    _("第%(n)d行格式应为：整改要求|YYYY-MM-DD") % {"n": n}
+                ) from None
+        return items
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(label=_("说明"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ConflictForm(forms.Form):
+    expert = forms.ModelChoiceField(
+        queryset=User.objects.filter(role=User.Role.EXPERT), label=_("专家")
+    )
+    enterprise_uscc = forms.CharField(label=_("企业统一社会信用代码"), max_length=18)
+    kind = forms.ChoiceField(label=_("回避类型"), choices=ExpertConflict.Kind.choices)
+    note = forms.CharField(label=_("说明"), required=False, max_length=300)
+
+
+class BlacklistForm(forms.Form):
+    expert = forms.ModelChoiceField(
+        queryset=User.objects.filter(role=User.Role.EXPERT), label=_("专家")
+    )
+    reason = forms.ChoiceField(label=_("原因"), choices=ExpertBlacklisting.Reason.choices)
+    detail = forms.CharField(label=_("情况说明"), widget=forms.Textarea(attrs={"rows": 2}))
+    document_no = forms.CharField(label=_("文件编号"), required=False, max_length=100)
+
+
+class SampleForm(forms.Form):
+    year = forms.IntegerField(label=_("年度"), min_value=2019, max_value=2100)
+    percentage = forms.DecimalField(
+        label=_("抽查比例（%）"), min_value=0.01, max_value=100, decimal_places=2
+    )
+    seed = forms.IntegerField(label=_("随机种子（留空自动生成）"), required=False, min_value=1)
+
+
+class SpotCheckResultForm(forms.Form):
+    passed = forms.TypedChoiceField(
+        label=_("核查结果"),
+        choices=[("1", _("符合")), ("0", _("不符合，降级"))],
+        coerce=lambda v: v == "1",
+    )
+    findings = forms.CharField(label=_("核查情况"), widget=forms.Textarea(attrs={"rows": 2}))
+    downgrade_to = forms.ModelChoiceField(
+        queryset=Grade.objects.all(), label=_("降为（默认下一级）"), required=False
+    )
+
+
+class DirectGradeForm(forms.Form):
+    enterprise_uscc = forms.CharField(label=_("企业统一社会信用代码"), max_length=18)
+    industry = forms.ModelChoiceField(queryset=None, label=_("行业"))
+    grade = forms.ModelChoiceField(
+        queryset=Grade.objects.filter(code__in=["C", "D", "NONLEAD", "NONADV"]), label=_("等级")
+    )
+    reason = forms.CharField(label=_("评定依据"), widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        from grading.models import Industry
+
+        super().__init__(*args, **kwargs)
+        self.fields["industry"].queryset = Industry.objects.filter(is_active=True)
