@@ -176,8 +176,11 @@ def case_detail(request, pk: int):
         )
         if case.stage == ReviewCase.Stage.COUNTY:
             decision_names = rforms.verdict_fields(decision_form, rows, "v")
-    if case.stage == ReviewCase.Stage.CITY and (
-        user.role == User.Role.CITY and _can_decide(user, case) or is_member
+    has_panel = hasattr(case, "panel")
+    if (
+        has_panel
+        and case.stage == ReviewCase.Stage.CITY
+        and (user.role == User.Role.CITY and _can_decide(user, case) or is_member)
     ):
         onsite_form = rforms.OnSiteForm(
             request.POST if action == "onsite" else None,
