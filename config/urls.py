@@ -4,12 +4,14 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from declarations import api as declarations_api
 from grading import api as grading_api
 
 router = DefaultRouter()
 router.register("regions", grading_api.RegionViewSet, basename="region")
 router.register("industries", grading_api.IndustryViewSet, basename="industry")
 router.register("enterprises", grading_api.EnterpriseViewSet, basename="enterprise")
+router.register("declarations", declarations_api.DeclarationViewSet, basename="declaration")
 
 admin.site.site_header = "绩效分级管理平台"
 admin.site.site_title = "绩效分级"
