@@ -15,6 +15,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
     """Reference data (regions, industries, grades, indicator sets) once per test database."""
     with django_db_blocker.unblock():
         call_command("load_reference", verbosity=0)
+        call_command("load_measures", verbosity=0)
 
 
 @pytest.fixture(autouse=True)
@@ -36,6 +37,7 @@ def _chinese_first():
 def reference_data(transactional_db):
     """For transactional and browser tests, which flush the database after each test."""
     call_command("load_reference", verbosity=0)
+    call_command("load_measures", verbosity=0)
 
 
 @pytest.fixture

@@ -92,6 +92,10 @@ def grade_record_add(
     row.current_grade = grade
     row.save(update_fields=["current_grade"])
     overall = enterprise_overall_grade_refresh(enterprise=enterprise)
+    # R-LIST-6: the emergency list follows the grade (its entries keep their history).
+    from emergency_list.services.entries import entries_follow_grade
+
+    entries_follow_grade(enterprise=enterprise, actor=actor, grade=grade)
     event_record(
         code="enterprise.grade_recorded",
         actor=actor,

@@ -1,0 +1,394 @@
+"""Building the list (R-LIST-1, R-LIST-2, R-LIST-3, R-LIST-6, R-GUAR-4): an entry per
+air-polluting enterprise, its controlled processes (referenced, not copied), baseline
+emissions and, per alert level, the measure of each process and the cut it makes per day."""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Prefetch
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.audit import event_record
+from emergency_list.models import (
+    Action,
+    AlertLevel,
+    EntryMeasure,
+    EntryProcess,
+    EntryRevision,
+    ListEntry,
+    TransportRule,
+)
+from emergency_list.services.measures import TemplateIndex, is_weaker, strongest
+from grading.jurisdiction import region_in_reach
+from grading.models import Enterprise, EnterpriseIndustry, Grade, Process, Region, User
+from grading.services.grades import enterprise_managed_grade
+
+POLLUTANTS = ("so2", "nox", "pm", "vocs")
+Q4 = Decimal("0.0001")
+FLAG_FIELDS = (
+    "is_power_plant",
+    "is_heating_boiler",
+    "is_guarantee",
+    "guarantee_scope",
+    "bulk_transport",
+    "transport_plan",
+    "gate_system",
+    "responsible_person",
+    "contact_mobile",
+    "operating_days",
+    "note",
+)
+
+
+def _q(value: Decimal) -> Decimal:
+    return Decimal(value).quantize(Q4, rounding=ROUND_HALF_UP)
+
+
+def cut_share(action: str, ratio: Decimal | None) -> Decimal:
+    """The share of a process's daily emissions a measure cuts: stopping cuts all (or the
+    stated share of lines), limiting cuts its ratio, the rest cut nothing from production."""
+    if action in (Action.STOP, Action.STOP_PROCESS):
+        return (ratio if ratio else Decimal(100)) / 100
+    if action == Action.LIMIT:
+        return (ratio or Decimal(0)) / 100
+    return Decimal(0)
+
+
+def exempt_reason(entry: ListEntry) -> str:
+    """R-LIST-3: power plants, heating boilers and small-micro enterprises are listed but not
+    forced to stop or limit (transport controls may apply). R-GUAR-4: a guarantee-class
+    enterprise produces only for its guarantee task during an alert."""
+    if entry.is_guarantee:
+        return _("保障类企业：预警期间仅限保障任务生产（%s），超出范围立即移出保障类名单") % (
+            entry.guarantee_scope or _("保障任务")
+        )
+    if entry.is_power_plant:
+        return _("电厂：列入清单，不强制停限产")
+    if entry.is_heating_boiler:
+        return _("供暖锅炉：列入清单，不强制停限产")
+    if entry.enterprise.is_small_micro:
+        return _("小微涉气企业：列入清单，不强制停限产")
+    return ""
+
+
+def measure_for(
+    entry: ListEntry, ep: EntryProcess, level: str, index: TemplateIndex, main_industry_id
+) -> EntryMeasure:
+    templates = index.for_level(industry_id=main_industry_id, grade_id=entry.grade_id, level=level)
+    t = strongest(templates)
+    rule = TransportRule.NONE
+    for tt in templates:
+        if tt.transport_rule == TransportRule.STOP_ROAD or (
+            tt.transport_rule == TransportRule.BAN_HEAVY_LE_CN4 and rule == TransportRule.NONE
+        ):
+            rule = tt.transport_rule
+    if t is None:
+        action, ratio, text = Action.AUTONOMOUS, Decimal(0), _("未设定措施，请县级生态环境部门设定")
+    else:
+        action, ratio, text = t.action, t.ratio_pct or Decimal(0), t.text
+    exempt = exempt_reason(entry)
+    if exempt and action not in (Action.AUTONOMOUS,):
+        action, ratio = Action.TRANSPORT_ONLY, Decimal(0)
+        text = (
+            f"{exempt}。{TransportRule(rule).label if rule != TransportRule.NONE else ''}".rstrip(
+                "。"
+            )
+            + "。"
+        )
+    share = cut_share(action, ratio)
+    m = EntryMeasure(
+        entry_process=ep,
+        level=level,
+        action=action,
+        ratio_pct=ratio,
+        transport_rule=rule,
+        text=text,
+        template=t,
+    )
+    for p in POLLUTANTS:
+        setattr(m, f"{p}_td", _q(getattr(ep, f"{p}_tpa") / entry.operating_days * share))
+    return m
+
+
+def _baseline(enterprise: Enterprise) -> dict[str, Decimal]:
+    rows = getattr(enterprise, "all_industries", None) or list(enterprise.industries.all())
+    return {p: sum((getattr(r, f"{p}_tpa") for r in rows), Decimal(0)) for p in POLLUTANTS}
+
+
+def _processes(enterprise: Enterprise) -> list[Process]:
+    """R-LIST-2: the air-emitting processes of the enterprise's lines."""
+    if hasattr(enterprise, "air_processes"):
+        return enterprise.air_processes
+    return list(
+        Process.objects.filter(line__enterprise=enterprise, is_air_emitting=True).order_by(
+            "line_id", "id"
+        )
+    )
+
+
+def _split(total: Decimal, n: int) -> list[Decimal]:
+    if n == 0:
+        return []
+    part = _q(total / n)
+    parts = [part] * n
+    parts[-1] = _q(total - part * (n - 1))
+    return parts
+
+
+def entry_snapshot(entry: ListEntry) -> dict:
+    return {
+        "grade": entry.grade.code,
+        "flags": {f: getattr(entry, f) for f in FLAG_FIELDS},
+        "baseline": {p: str(getattr(entry, f"{p}_tpa")) for p in POLLUTANTS},
+        "processes": [
+            {
+                "process": ep.process_id,
+                "name": ep.process.name,
+                "measures": {
+                    m.level: {
+                        "action": m.action,
+                        "ratio": str(m.ratio_pct),
+                        "override": m.is_override,
+                        "text": m.text,
+                    }
+                    for m in ep.measures.all()
+                },
+            }
+            for ep in entry.processes.select_related("process").prefetch_related("measures")
+        ],
+    }
+
+
+def _rebuild(entry: ListEntry, enterprise: Enterprise, index: TemplateIndex) -> None:
+    """(Re)create processes and measures; a county's stricter override survives as long as it
+    is still not weaker than the new template."""
+    overrides = {
+        (m.entry_process.process_id, m.level): m
+        for m in EntryMeasure.objects.filter(
+            entry_process__entry=entry, is_override=True
+        ).select_related("entry_process")
+    }
+    old_split = {ep.process_id: ep for ep in EntryProcess.objects.filter(entry=entry)}
+    EntryProcess.objects.filter(entry=entry).delete()
+    processes = _processes(enterprise)
+    baseline = {p: getattr(entry, f"{p}_tpa") for p in POLLUTANTS}
+    same_set = set(old_split) == {p.pk for p in processes}
+    eps = []
+    splits = {p: _split(baseline[p], len(processes)) for p in POLLUTANTS}
+    for i, process in enumerate(processes):
+        ep = EntryProcess(entry=entry, process=process)
+        for p in POLLUTANTS:
+            kept = getattr(old_split[process.pk], f"{p}_tpa") if same_set else None
+            setattr(ep, f"{p}_tpa", kept if kept is not None else splits[p][i])
+        eps.append(ep)
+    if same_set and any(
+        sum(getattr(ep, f"{p}_tpa") for ep in eps) > baseline[p] for p in POLLUTANTS
+    ):
+        for i, ep in enumerate(eps):  # the baseline went down: split again
+            for p in POLLUTANTS:
+                setattr(ep, f"{p}_tpa", splits[p][i])
+    EntryProcess.objects.bulk_create(eps)
+    main = next((r for r in enterprise.industries.all() if r.is_main), None)
+    main_id = main.industry_id if main else None
+    measures = []
+    for ep in eps:
+        for level in AlertLevel.values:
+            m = measure_for(entry, ep, level, index, main_id)
+            old = overrides.get((ep.process_id, level))
+            if old and not is_weaker(
+                action=old.action, ratio=old.ratio_pct, than_action=m.action, than_ratio=m.ratio_pct
+            ):
+                m.action, m.ratio_pct, m.text = old.action, old.ratio_pct, old.text
+                m.is_override, m.override_reason = True, old.override_reason
+                share = cut_share(m.action, m.ratio_pct)
+                for p in POLLUTANTS:
+                    setattr(
+                        m, f"{p}_td", _q(getattr(ep, f"{p}_tpa") / entry.operating_days * share)
+                    )
+            measures.append(m)
+    EntryMeasure.objects.bulk_create(measures)
+
+
+def _enterprises_qs():
+    return Enterprise.objects.select_related("overall_grade", "county").prefetch_related(
+        Prefetch("industries", queryset=EnterpriseIndustry.objects.select_related("industry")),
+    )
+
+
+@transaction.atomic
+def entry_build(
+    *,
+    year: int,
+    enterprise: Enterprise,
+    actor: User | None = None,
+    reason: str = "",
+    index: TemplateIndex | None = None,
+) -> ListEntry:
+    """Create or refresh one enterprise's entry; a refresh keeps the previous content as a
+    revision (R-LIST-6)."""
+    index = index or TemplateIndex()
+    enterprise = _enterprises_qs().get(pk=enterprise.pk)
+    entry = ListEntry.objects.select_for_update().filter(year=year, enterprise=enterprise).first()
+    grade = enterprise_managed_grade(enterprise)
+    base = _baseline(enterprise)
+    if entry is None:
+        entry = ListEntry(
+            year=year,
+            enterprise=enterprise,
+            county=enterprise.county,
+            grade=grade,
+            graded=enterprise.overall_grade_id is not None,
+            responsible_person=enterprise.contact_person,
+            contact_mobile=enterprise.contact_mobile,
+        )
+        code = "list.entry.created"
+    else:
+        EntryRevision.objects.create(
+            entry=entry,
+            revision=entry.revision,
+            changed_by=actor if getattr(actor, "pk", None) else None,
+            reason=reason or _("更新清单"),
+            snapshot=entry_snapshot(entry),
+        )
+        entry.revision += 1
+        entry.grade, entry.graded = grade, enterprise.overall_grade_id is not None
+        entry.county = enterprise.county
+        code = "list.entry.refreshed"
+    for p in POLLUTANTS:
+        setattr(entry, f"{p}_tpa", _q(base[p]))
+    entry.save()
+    _rebuild(entry, enterprise, index)
+    event_record(
+        code=code,
+        actor=actor,
+        target=entry,
+        summary=_("%(year)s年清单：%(ent)s（%(grade)s）")
+        % {"year": year, "ent": enterprise.name, "grade": grade.name},
+        reason=reason,
+    )
+    return entry
+
+
+def _require_county_staff(actor: User, county: Region) -> None:
+    if actor.role not in (
+        User.Role.COUNTY,
+        User.Role.CITY,
+        User.Role.PROVINCE,
+        User.Role.ADMIN,
+    ) or not region_in_reach(actor, county):
+        raise PermissionDenied(_("只有辖区生态环境部门可以编制应急减排清单"))
+
+
+def list_generate(*, actor: User, county: Region, year: int, progress=None) -> int:
+    """R-LIST-1: every air-polluting enterprise of the county, graded or not, stopped plants
+    able to resume and new plants included. One transaction per enterprise keeps a large county
+    from holding one huge transaction; re-running refreshes (with history)."""
+    _require_county_staff(actor, county)
+    index = TemplateIndex()
+    ids = list(Enterprise.objects.filter(county=county).order_by("pk").values_list("pk", flat=True))
+    for i, pk in enumerate(ids, start=1):
+        entry_build(
+            year=year, enterprise=Enterprise(pk=pk), actor=actor, reason=_("编制清单"), index=index
+        )
+        if progress and i % 50 == 0:
+            progress(i, len(ids))
+    return len(ids)
+
+
+def entries_follow_grade(*, enterprise: Enterprise, actor: User | None, grade: Grade) -> int:
+    """R-LIST-6: a grade change updates the enterprise's entries of this year and later."""
+    year = timezone.localdate().year
+    n = 0
+    index = TemplateIndex()
+    for entry in ListEntry.objects.filter(enterprise=enterprise, year__gte=year):
+        entry_build(
+            year=entry.year,
+            enterprise=enterprise,
+            actor=actor,
+            reason=_("绩效等级变更为%s") % grade.name,
+            index=index,
+        )
+        n += 1
+    return n
+
+
+@transaction.atomic
+def entry_update(*, actor: User, entry: ListEntry, data: dict) -> ListEntry:
+    """The county edits the entry's flags, responsible person and operating days; measures
+    follow (R-LIST-3, R-LIST-4, R-GUAR-4)."""
+    entry = ListEntry.objects.select_for_update().select_related("county").get(pk=entry.pk)
+    _require_county_staff(actor, entry.county)
+    unknown = set(data) - set(FLAG_FIELDS)
+    if unknown:
+        raise ValidationError(_("不能修改的字段：%s") % "、".join(sorted(unknown)))
+    if data.get("is_guarantee") and not (data.get("guarantee_scope") or entry.guarantee_scope):
+        raise ValidationError({"guarantee_scope": _("保障类企业须写明保障任务范围（R-GUAR-4）")})
+    if data.get("bulk_transport") and not (data.get("transport_plan") or entry.transport_plan):
+        raise ValidationError(
+            {"transport_plan": _("大宗物料运输企业须制定应急运输响应方案（R-LIST-4）")}
+        )
+    for k, v in data.items():
+        setattr(entry, k, v)
+    entry.full_clean(exclude=["enterprise", "county", "grade"])
+    entry.save()
+    return entry_build(
+        year=entry.year, enterprise=entry.enterprise, actor=actor, reason=_("修改清单信息")
+    )
+
+
+@transaction.atomic
+def measure_override(
+    *,
+    actor: User,
+    measure: EntryMeasure,
+    action: str,
+    ratio_pct: Decimal | None,
+    text: str,
+    reason: str,
+) -> EntryMeasure:
+    """The county makes one measure stricter, with a reason; never weaker (R-LIST-8)."""
+    m = (
+        EntryMeasure.objects.select_for_update()
+        .select_related("entry_process__entry__county")
+        .get(pk=measure.pk)
+    )
+    entry = m.entry_process.entry
+    _require_county_staff(actor, entry.county)
+    if not reason.strip():
+        raise ValidationError({"reason": _("加严措施须说明理由")})
+    ratio = Decimal(ratio_pct or 0)
+    base_action, base_ratio = m.action, m.ratio_pct
+    if m.template is not None:
+        base_action, base_ratio = m.template.action, m.template.ratio_pct or Decimal(0)
+    if is_weaker(action=action, ratio=ratio, than_action=base_action, than_ratio=base_ratio):
+        raise ValidationError({"action": _("地方措施只能严于技术指南要求，不能放宽（R-LIST-8）")})
+    if not (Decimal(0) <= ratio <= Decimal(100)):
+        raise ValidationError({"ratio_pct": _("比例应在0到100之间")})
+    before = {"action": m.action, "ratio": str(m.ratio_pct), "text": m.text}
+    EntryRevision.objects.create(
+        entry=entry,
+        revision=entry.revision,
+        changed_by=actor,
+        reason=reason,
+        snapshot=entry_snapshot(entry),
+    )
+    ListEntry.objects.filter(pk=entry.pk).update(revision=entry.revision + 1)
+    m.action, m.ratio_pct, m.text = action, ratio, text.strip() or m.text
+    m.is_override, m.override_reason = True, reason.strip()
+    share = cut_share(m.action, m.ratio_pct)
+    ep = m.entry_process
+    for p in POLLUTANTS:
+        setattr(m, f"{p}_td", _q(getattr(ep, f"{p}_tpa") / entry.operating_days * share))
+    m.save()
+    event_record(
+        code="list.measure.tightened",
+        actor=actor,
+        target=entry,
+        summary=_("加严%(process)s%(level)s措施")
+        % {"process": ep.process.name, "level": m.get_level_display()},
+        reason=reason,
+        data={"before": before, "after": {"action": action, "ratio": str(ratio)}},
+    )
+    return m

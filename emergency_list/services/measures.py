@@ -1,0 +1,112 @@
+"""Measure templates (R-LIST-8): loading them, and choosing the ones that apply to an industry,
+a grade and an alert level. Levels are cumulative: a template "from orange" applies to orange
+and red unless it names the last level it applies to."""
+
+from decimal import Decimal
+from pathlib import Path
+
+import yaml
+from django.db import transaction
+
+from emergency_list.models import (
+    ACTION_RANK,
+    LEVEL_RANK,
+    AlertLevel,
+    MeasureTemplate,
+    TransportRule,
+)
+from grading.models import Grade, Industry
+
+GRADING_DATA = Path(__file__).resolve().parents[2] / "grading" / "data" / "measures"
+LOCAL_DEFAULT = Path(__file__).resolve().parents[1] / "data" / "measures_local_default.yaml"
+
+
+def applies(template: MeasureTemplate, level: str) -> bool:
+    rank = LEVEL_RANK[level]
+    if LEVEL_RANK[template.level_from] > rank:
+        return False
+    return not template.level_to or LEVEL_RANK[template.level_to] >= rank
+
+
+def strongest(templates: list[MeasureTemplate]) -> MeasureTemplate | None:
+    """When several templates apply at one level, the strictest one governs production; its
+    transport rule is the strictest of all of them."""
+    if not templates:
+        return None
+    return max(templates, key=lambda t: (ACTION_RANK[t.action], t.ratio_pct or Decimal(0)))
+
+
+class TemplateIndex:
+    """All templates in memory, keyed by (industry id or None, grade id): the list of a
+    province is generated without a query per entry."""
+
+    def __init__(self) -> None:
+        self.by_key: dict[tuple, list[MeasureTemplate]] = {}
+        for t in MeasureTemplate.objects.all():
+            self.by_key.setdefault((t.industry_id, t.grade_id), []).append(t)
+
+    def for_level(
+        self, *, industry_id: int | None, grade_id: int, level: str
+    ) -> list[MeasureTemplate]:
+        """The industry's own templates for the grade, else the local general pattern."""
+        own = self.by_key.get((industry_id, grade_id))
+        pool = own if own else self.by_key.get((None, grade_id), [])
+        return [t for t in pool if applies(t, level)]
+
+
+def _level(value) -> str:
+    return value or AlertLevel.YELLOW
+
+
+@transaction.atomic
+def templates_load_file(path: Path, *, industry: Industry | None = None) -> int:
+    """Load one measures file: either an industry's guide (``industry: N15``) or the local
+    default pattern (``grades: [...]`` per row, no industry). Replaces that scope's templates."""
+    with path.open(encoding="utf-8") as fh:
+        data = yaml.safe_load(fh)
+    code = data.get("industry")
+    if industry is None and code and code != Industry.GENERAL_CODE:
+        industry = Industry.objects.get(code=code)
+    source = data.get("source_url") or data.get("source") or ""
+    MeasureTemplate.objects.filter(industry=industry, source=source[:300]).delete()
+    grades = {g.code: g for g in Grade.objects.all()}
+    created = 0
+    for row in data["measures"]:
+        codes = row.get("grades") or [row["grade"]]
+        for code_ in codes:
+            MeasureTemplate.objects.create(
+                industry=industry,
+                grade=grades[str(code_)],
+                level_from=_level(row.get("level_from")),
+                level_to=row.get("level_to") or "",
+                action=row["action"],
+                ratio_pct=row.get("ratio_pct"),
+                unit=row.get("unit") or "",
+                transport_rule=row.get("transport_rule") or TransportRule.NONE,
+                text=row["text"],
+                source=source[:300],
+            )
+            created += 1
+    return created
+
+
+def templates_load_all() -> int:
+    """The verified industry guides shipped as data, then the local default pattern.
+    The general-industry file holds a pattern without levels or ratios; it is reference text,
+    and the local default pattern (editable) stands in for it."""
+    n = 0
+    for path in sorted(GRADING_DATA.glob("*.yaml")):
+        if path.stem == Industry.GENERAL_CODE:
+            continue
+        n += templates_load_file(path)
+    n += templates_load_file(LOCAL_DEFAULT)
+    return n
+
+
+def is_weaker(
+    *, action: str, ratio: Decimal | None, than_action: str, than_ratio: Decimal | None
+) -> bool:
+    """R-LIST-8: a local measure may be stricter than the guide, never weaker."""
+    if ACTION_RANK[action] != ACTION_RANK[than_action]:
+        return ACTION_RANK[action] < ACTION_RANK[than_action]
+    return (ratio or Decimal(0)) < (than_ratio or Decimal(0))
