@@ -10,6 +10,8 @@ system (Debian's fonts-noto-cjk) through fontconfig; stylesheets name "Noto Sans
 import io
 import mimetypes
 from pathlib import Path
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -34,7 +36,8 @@ class RestrictedURLFetcher(URLFetcher):
                 return self._refuse(url)
             return self._respond(url, Path(path))
         if url.startswith("file:"):
-            path = Path(url.split("?")[0].removeprefix("file://")).resolve()
+            # A URL, not a path: static_base_url() and WeasyPrint percent-encode it.
+            path = Path(url2pathname(urlsplit(url).path)).resolve()
             for root in static_roots():
                 if path.is_relative_to(root) and path.is_file():
                     return self._respond(url, path)

@@ -95,8 +95,10 @@ def _check_grade(declaration: Declaration) -> None:
                 % {"grade": grade.name, "scheme": scheme.name}
             }
         )
+    # A guarantee-class request carries any grade of the scheme, 引领性 included (R-GUAR-2).
     leading = declaration.control_type == Declaration.ControlType.LEADING
-    if leading != (grade.code == "LEAD"):
+    guarantee = declaration.control_type == Declaration.ControlType.GUARANTEE
+    if not guarantee and leading != (grade.code == "LEAD"):
         raise ValidationError(
             {"control_type": _("申请绩效引领性时，自评估等级应为“绩效引领性”；反之亦然")}
         )
@@ -296,7 +298,9 @@ def indicator_row_update(
         summary=_("保存指标对标：%(name)s（%(state)s）")
         % {
             "name": row.category.name,
-            "state": _("不涉及") if not applicable else (_("自评达到") if meets else _("自评未达到")),
+            "state": _("不涉及")
+            if not applicable
+            else (_("自评达到") if meets else _("自评未达到")),
         },
         data={"row": row.pk},
     )
@@ -395,7 +399,11 @@ def evidence_upload(
         original_name=getattr(upload, "name", "") or "",
         max_bytes=limits["EVIDENCE_MAX_FILE_MB"] * 1024 * 1024,
     )
-    used = declaration.evidence.filter(replaced_by__isnull=True).aggregate(s=Sum("size"))["s"] or 0
+    # The file being replaced stops counting once the new one takes its place.
+    current = declaration.evidence.filter(replaced_by__isnull=True)
+    if replaces is not None:
+        current = current.exclude(pk=replaces.pk)
+    used = current.aggregate(s=Sum("size"))["s"] or 0
     if used + checked.size > limits["EVIDENCE_MAX_TOTAL_MB"] * 1024 * 1024:
         raise ValidationError(
             {
@@ -427,7 +435,8 @@ def evidence_upload(
         size=checked.size,
         sha256=checked.sha256,
         page_count=_pdf_pages(upload) if checked.kind == "pdf" else 1,
-        is_confidential=is_confidential,
+        # R-DECL-5: a replacement of confidential material stays confidential.
+        is_confidential=is_confidential or bool(replaces and replaces.is_confidential),
         uploaded_by=actor,
     )
     evidence.file.save(f"upload{checked.extension}", upload, save=False)

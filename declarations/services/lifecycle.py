@@ -315,6 +315,8 @@ def declaration_return(*, actor: User, declaration: Declaration, reason: str) ->
         raise ValidationError({"reason": _("退回修改须写明需要整改的内容")})
     declaration = _lock(declaration)
     _require_reviewer(actor, declaration)
+    # Each return asks for its own rectification; the last one went up with its version.
+    declaration.rectification = ""
     _transition(
         declaration,
         "return_for_revision",
@@ -327,17 +329,31 @@ def declaration_return(*, actor: User, declaration: Declaration, reason: str) ->
 
 
 @transaction.atomic
-def declaration_close(*, actor: User, declaration: Declaration, decided: bool, reason: str = "") -> Declaration:
+def declaration_close(
+    *, actor: User, declaration: Declaration, decided: bool, reason: str = ""
+) -> Declaration:
     """Close a declaration under review: decided (a grade was given) or rejected. Called by the
     review chain's decision services inside their transaction."""
     declaration = _lock(declaration)
     _require_reviewer(actor, declaration)
     if decided:
-        _transition(declaration, "decide", actor=actor, code="declaration.decided",
-                    summary=_("审核认定完成"), reason=reason)
+        _transition(
+            declaration,
+            "decide",
+            actor=actor,
+            code="declaration.decided",
+            summary=_("审核认定完成"),
+            reason=reason,
+        )
     else:
         if not reason.strip():
             raise ValidationError({"reason": _("不予通过须写明理由")})
-        _transition(declaration, "reject", actor=actor, code="declaration.rejected",
-                    summary=_("不予通过"), reason=reason)
+        _transition(
+            declaration,
+            "reject",
+            actor=actor,
+            code="declaration.rejected",
+            summary=_("不予通过"),
+            reason=reason,
+        )
     return declaration
