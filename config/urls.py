@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("grading.urls")),
     path("declarations/", include("declarations.urls")),
     path("review/", include("review.urls")),
+    path("list/", include("emergency_list.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((router.urls, "api"), namespace="api")),

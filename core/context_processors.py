@@ -20,6 +20,8 @@ def navigation(request):
         items.append(("review", _("审核"), reverse("review:queue")))
     if role in ("county", "city", "province", "admin") or user.is_superuser:
         items.append(("enterprises", _("企业名录"), reverse("enterprise-list")))
+    if role in ("county", "city", "province", "admin"):
+        items.append(("list", _("应急减排清单"), reverse("emergency_list:index")))
     if role in ("city", "province", "expert", "admin"):
         items.append(("experts", _("专家库"), reverse("review:experts")))
     if role in ("province", "admin"):

@@ -88,6 +88,8 @@ def measure_for(
         action, ratio, text = Action.AUTONOMOUS, Decimal(0), _("未设定措施，请县级生态环境部门设定")
     else:
         action, ratio, text = t.action, t.ratio_pct or Decimal(0), t.text
+        if action in (Action.STOP, Action.STOP_PROCESS) and not t.ratio_pct:
+            ratio = Decimal(100)  # stopping without a stated share stops all of it
     exempt = exempt_reason(entry)
     if exempt and action not in (Action.AUTONOMOUS,):
         action, ratio = Action.TRANSPORT_ONLY, Decimal(0)

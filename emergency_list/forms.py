@@ -1,0 +1,30 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from emergency_list.models import Action, ListEntry
+
+
+class EntryForm(forms.ModelForm):
+    class Meta:
+        model = ListEntry
+        fields = [
+            "responsible_person",
+            "contact_mobile",
+            "operating_days",
+            "is_power_plant",
+            "is_heating_boiler",
+            "is_guarantee",
+            "guarantee_scope",
+            "bulk_transport",
+            "transport_plan",
+            "gate_system",
+            "note",
+        ]
+        widgets = {"transport_plan": forms.Textarea(attrs={"rows": 2})}
+
+
+class OverrideForm(forms.Form):
+    action = forms.ChoiceField(label=_("措施"), choices=Action.choices)
+    ratio_pct = forms.DecimalField(label=_("比例（%）"), min_value=0, max_value=100, required=False)
+    text = forms.CharField(label=_("措施内容"), required=False, max_length=500)
+    reason = forms.CharField(label=_("加严理由"), max_length=300)

@@ -1,0 +1,193 @@
+"""Pages of the emergency list: thin — every rule is in emergency_list.services."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from core.audit import event_list_for, event_record
+from emergency_list import forms as eforms
+from emergency_list.models import PRINT_ORDER, EntryMeasure, ListEntry
+from emergency_list.selectors import entry_get, entry_list
+from emergency_list.services import entries as entry_services
+from emergency_list.services.ratios import ratio_check
+from grading.jurisdiction import county_units_for, region_in_reach
+from grading.models import Region, User
+
+BUREAU = (User.Role.COUNTY, User.Role.CITY, User.Role.PROVINCE, User.Role.ADMIN)
+
+
+def _year(request) -> int:
+    try:
+        return int(request.GET.get("year") or timezone.localdate().year)
+    except ValueError:
+        return timezone.localdate().year
+
+
+def _require_bureau(user: User) -> None:
+    if user.role not in BUREAU:
+        raise PermissionDenied
+
+
+def _scope(request, user: User) -> Region:
+    """The region the page looks at: asked for and within reach, else the user's own."""
+    code = request.GET.get("scope")
+    if code:
+        region = get_object_or_404(Region, code=code)
+        units = county_units_for(user)
+        if region.holds_enterprises and units.filter(pk=region.pk).exists():
+            return region
+        if region.level in (Region.Level.CITY, Region.Level.PROVINCE) and (
+            user.role in (User.Role.PROVINCE, User.Role.ADMIN)
+            or (user.role == User.Role.CITY and region == user.region)
+        ):
+            return region
+        raise PermissionDenied
+    return user.region
+
+
+@login_required
+def list_index(request):
+    user: User = request.user
+    _require_bureau(user)
+    year = _year(request)
+    scope = _scope(request, user)
+    county = scope if scope and scope.holds_enterprises else None
+    qs = entry_list(viewer=user, year=year, county=county, search=request.GET.get("q", ""))
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    children = []
+    if scope and not scope.holds_enterprises:
+        children = (
+            Region.objects.filter(parent=scope).order_by("code")
+            if scope.level == Region.Level.PROVINCE
+            else county_units_for(user).filter(parent=scope).order_by("code")
+        )
+    return render(
+        request,
+        "emergency_list/index.html",
+        {
+            "page": page,
+            "year": year,
+            "scope": scope,
+            "county": county,
+            "children": children,
+            "can_generate": county is not None and region_in_reach(user, county),
+            "levels": PRINT_ORDER,
+        },
+    )
+
+
+@login_required
+@require_POST
+def list_generate(request):
+    user: User = request.user
+    _require_bureau(user)
+    county = get_object_or_404(Region, code=request.POST.get("county"))
+    year = int(request.POST.get("year") or timezone.localdate().year)
+    if not county.holds_enterprises or not region_in_reach(user, county):
+        raise PermissionDenied
+    from emergency_list.tasks import generate_list
+
+    with transaction.atomic():
+        event_record(
+            code="list.generate.requested",
+            actor=user,
+            target=county,
+            summary=_("编制%(year)s年%(county)s应急减排清单")
+            % {"year": year, "county": county.name},
+        )
+        transaction.on_commit(lambda: generate_list.delay(county.pk, year, user.pk))
+    messages.success(request, _("清单编制已提交后台处理，完成后刷新本页即可查看"))
+    return redirect(reverse("emergency_list:index") + f"?scope={county.code}&year={year}")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def entry_detail(request, pk: int):
+    user: User = request.user
+    entry = entry_get(viewer=user, pk=pk)
+    can_edit = user.role in BUREAU and region_in_reach(user, entry.county)
+    form = eforms.EntryForm(
+        request.POST if request.POST.get("action") == "entry" else None, instance=entry
+    )
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        try:
+            if request.POST.get("action") == "entry" and form.is_valid():
+                entry_services.entry_update(
+                    actor=user,
+                    entry=entry,
+                    data={k: form.cleaned_data[k] for k in form.Meta.fields},
+                )
+                messages.success(request, _("清单信息已保存，措施已按新信息更新"))
+                return redirect("emergency_list:entry", pk=pk)
+            if request.POST.get("action") == "override":
+                measure = get_object_or_404(
+                    EntryMeasure, pk=request.POST.get("measure"), entry_process__entry=entry
+                )
+                oform = eforms.OverrideForm(request.POST)
+                if oform.is_valid():
+                    entry_services.measure_override(
+                        actor=user, measure=measure, **oform.cleaned_data
+                    )
+                    messages.success(request, _("措施已加严"))
+                else:
+                    messages.error(
+                        request, "；".join(m for ms in oform.errors.values() for m in ms)
+                    )
+                return redirect(reverse("emergency_list:entry", args=[pk]) + f"#m-{measure.pk}")
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+            if request.POST.get("action") != "entry":
+                return redirect("emergency_list:entry", pk=pk)
+    entry = entry_get(viewer=user, pk=pk)
+    rows = []
+    for ep in entry.processes.all():
+        by_level = {m.level: m for m in ep.measures.all()}
+        rows.append({"ep": ep, "measures": [by_level.get(level) for level in PRINT_ORDER]})
+    return render(
+        request,
+        "emergency_list/entry.html",
+        {
+            "entry": entry,
+            "rows": rows,
+            "form": form,
+            "can_edit": can_edit,
+            "levels": PRINT_ORDER,
+            "override_form": eforms.OverrideForm(),
+            "events": event_list_for(entry)[:50],
+        },
+    )
+
+
+@login_required
+def ratio_page(request):
+    user: User = request.user
+    _require_bureau(user)
+    year = _year(request)
+    scope = _scope(request, user)
+    results = ratio_check(scope=scope, year=year)
+    charts = {}
+    try:
+        from emergency_list.services.alerts import ratio_chart_svg
+    except ImportError:  # pragma: no cover - the chart helper ships with the alert module
+        ratio_chart_svg = None
+    if ratio_chart_svg:
+        for level in PRINT_ORDER:
+            charts[level] = ratio_chart_svg(results[level], f"{scope.name} {year}")
+    return render(
+        request,
+        "emergency_list/ratio.html",
+        {
+            "scope": scope,
+            "year": year,
+            "results": [(level, results[level], charts.get(level)) for level in PRINT_ORDER],
+        },
+    )
