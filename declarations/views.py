@@ -125,6 +125,9 @@ def declaration_detail(request, pk: int):
             "events": event_list_for(declaration)[:100],
             "is_owner": request.user.role == User.Role.ENTERPRISE,
             "table_sections": table_sections,
+            "review_cases": declaration.review_cases.select_related(
+                "version", "final_grade"
+            ).order_by("-opened_at"),
         },
     )
 

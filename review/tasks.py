@@ -18,3 +18,6 @@ def remind_reapplications(year: int | None = None) -> int:
     from review.services.annual import reapplication_remind
 
     return reapplication_remind(year=year or timezone.localdate().year)
+
+
+from review.bundle_tasks import render_bundle  # noqa: E402, F401  (autodiscovery finds tasks.py)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("rectifications/<int:pk>/", views.rectification_action, name="rectification"),
     path("forms/<int:form_pk>/download/", views.approval_form_download, name="form-download"),
     path("opinions/<int:opinion_pk>/form/", views.approval_form_rerender, name="form-rerender"),
+    path("photos/<int:pk>/", views.photo_view, name="photo"),
     path("experts/", views.experts, name="experts"),
     path("spot-checks/", views.spot_checks, name="spot-checks"),
     path("spot-checks/<int:pk>/", views.sample_detail, name="sample"),

@@ -30,6 +30,7 @@ from review.models import (
     ReviewCase,
     SpotCheckItem,
     SpotCheckSample,
+    VerificationPhoto,
 )
 from review.selectors import case_get, case_list
 from review.services import annual, decisions, onsite, panels, sampling
@@ -262,6 +263,17 @@ def case_detail(request, pk: int):
         )
         .order_by("signed_at", "id")
     )
+    labels = {(dt.stage, dt.decision): dt.label for dt in decisions.DECISIONS.values()}
+    stage_of_kind = {
+        Opinion.Kind.FIRST_REVIEW: ReviewCase.Stage.COUNTY,
+        Opinion.Kind.CITY_REVIEW: ReviewCase.Stage.CITY,
+        Opinion.Kind.PROVINCE_CHECK: ReviewCase.Stage.PROVINCE,
+    }
+    opinions = [
+        (op, labels.get((stage_of_kind.get(op.kind), op.decision), op.get_decision_display()))
+        for op in opinions
+    ]
+    photos = VerificationPhoto.objects.filter(verification__case__declaration=case.declaration)
     rectifications = Rectification.objects.filter(
         verification__case__declaration=case.declaration
     ).select_related("verification", "followed_up_by")
@@ -284,6 +296,8 @@ def case_detail(request, pk: int):
             "can_verify": is_member or (user.role == User.Role.CITY and _can_decide(user, case)),
             "is_enterprise": user.role == User.Role.ENTERPRISE,
             "errors": errors,
+            "error_action": action,
+            "photos": photos,
             "events": event_list_for(case.declaration)[:100],
             "other_cases": case.declaration.review_cases.exclude(pk=case.pk).order_by("-opened_at"),
         },
@@ -328,6 +342,17 @@ def approval_form_download(request, form_pk: int):
     )
     response["Cache-Control"] = "private, no-store"
     response["X-Checksum-SHA256"] = form.sha256
+    return response
+
+
+@login_required
+def photo_view(request, pk: int):
+    """On-site photos are served only to those who can see the case."""
+    photo = get_object_or_404(VerificationPhoto.objects.select_related("verification"), pk=pk)
+    case_get(viewer=request.user, pk=photo.verification.case_id)
+    response = FileResponse(photo.file.open("rb"), content_type=photo.content_type)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
     return response
 
 

@@ -1,3 +1,4 @@
+from review.models.bundles import ApprovalFormBundle
 from review.models.cases import IndicatorOpinion, Opinion, ReviewCase
 from review.models.documents import ApprovalForm
 from review.models.experts import ExpertBlacklisting, ExpertConflict, Panel, PanelMember
@@ -6,6 +7,7 @@ from review.models.sampling import IndustryDowngradeProposal, SpotCheckItem, Spo
 
 __all__ = [
     "ApprovalForm",
+    "ApprovalFormBundle",
     "ExpertBlacklisting",
     "ExpertConflict",
     "IndicatorOpinion",

@@ -182,8 +182,10 @@ def decisions_for(stage: str) -> list[DecisionType]:
 
 
 def _lock_case(case: ReviewCase) -> ReviewCase:
+    # Lock the case row only: PostgreSQL cannot lock the nullable side of an outer join
+    # (city_grade, the county's parent).
     return (
-        ReviewCase.objects.select_for_update()
+        ReviewCase.objects.select_for_update(of=("self",))
         .select_related(
             "declaration__enterprise__county__parent",
             "declaration__industry",
@@ -205,7 +207,9 @@ def _require_actor(actor: User, dt: DecisionType, case: ReviewCase) -> None:
 
 def _check_signers(actor: User, dt: DecisionType, case: ReviewCase, signers: list[User]) -> None:
     """R-REV-5: the users who gave the opinion sign it; the acting user is one of them.
-    Staff sign for their own level; experts may co-sign (a panel member at the city level)."""
+    Staff sign for their own level; experts may co-sign (the review group at the county, a
+    panel member at the city level). The province decides without the city's panel, whose
+    on-site opinion recommended the grade (four-eyes)."""
     if actor not in signers:
         raise ValidationError({"signers": _("提交人须为签署人之一")})
     county = case.declaration.enterprise.county
@@ -218,7 +222,7 @@ def _check_signers(actor: User, dt: DecisionType, case: ReviewCase, signers: lis
         if (
             user.role == User.Role.EXPERT
             and user.is_active
-            and (dt.stage == Stage.COUNTY or user.pk in panel_ids)
+            and (dt.stage == Stage.COUNTY or (dt.stage == Stage.CITY and user.pk in panel_ids))
         ):
             from review.services.panels import expert_refusals
 
@@ -472,7 +476,8 @@ def first_review_open(*, actor: User, declaration: Declaration) -> ReviewCase:
     declaration = Declaration.objects.select_for_update().get(pk=declaration.pk)
     if actor.role != User.Role.COUNTY or not region_in_reach(actor, declaration.enterprise.county):
         raise PermissionDenied(_("只有企业所属县级生态环境部门可以受理初审"))
-    lifecycle.declaration_start_review(actor=actor, declaration=declaration)
+    # The case carries the declaration as it now is (under review), not the stale instance.
+    declaration = lifecycle.declaration_start_review(actor=actor, declaration=declaration)
     version = declaration.versions.get(number=declaration.current_version)
     case = ReviewCase.objects.create(
         declaration=declaration,
@@ -494,3 +499,41 @@ def first_review_open(*, actor: User, declaration: Declaration) -> ReviewCase:
         url=f"/declarations/{declaration.pk}/",
     )
     return case
+
+
+@transaction.atomic
+def opinion_correct(
+    *, actor: User, opinion: Opinion, summary: str, conclusion: str, reason: str
+) -> Opinion:
+    """R-REV-5: a signed opinion is never edited. A signer may correct its wording with a new,
+    signed entry that points at the original; the decision and the grade stay as signed."""
+    if not reason.strip():
+        raise ValidationError({"reason": _("请说明更正理由")})
+    if not opinion.signers.filter(pk=actor.pk).exists():
+        raise PermissionDenied(_("只有原意见的签署人可以提出更正"))
+    if not summary.strip() or not conclusion.strip():
+        raise ValidationError(_("请填写审核意见汇总和分级意见结论"))
+    correction = Opinion.objects.create(
+        case=opinion.case,
+        kind=opinion.kind,
+        decision=opinion.decision,
+        grade=opinion.grade,
+        summary=summary.strip(),
+        conclusion=conclusion.strip(),
+        signed_by=actor,
+        signed_at=timezone.now(),
+        corrects=opinion,
+    )
+    correction.signers.set([actor])
+    event_record(
+        code="review.opinion.corrected",
+        actor=actor,
+        target=opinion.case.declaration,
+        summary=_("更正%s") % opinion.get_kind_display(),
+        reason=reason,
+        data={"opinion": opinion.pk, "correction": correction.pk},
+    )
+    from review.services.forms import approval_form_request
+
+    approval_form_request(actor=actor, opinion=correction)
+    return correction

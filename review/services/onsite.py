@@ -188,7 +188,7 @@ def rectification_report(*, actor: User, rectification: Rectification, note: str
 def rectification_verify(*, actor: User, rectification: Rectification, note: str) -> Rectification:
     """City staff or a panel member verify the rectification (the follow-up of R-DECL-6)."""
     r = (
-        Rectification.objects.select_for_update()
+        Rectification.objects.select_for_update(of=("self",))
         .select_related(
             "verification__case__declaration__enterprise__county", "verification__case__panel"
         )

@@ -198,12 +198,28 @@ def industry_pass_rate_review(
     *, actor: User, year: int, industry
 ) -> IndustryDowngradeProposal | None:
     """R-REV-9: below 60% passing, propose downgrading the industry's grades (once per year
-    while a proposal is open); the proposal carries the numbers it was based on."""
+    while a proposal is open); the proposal carries the numbers it was based on. When later
+    checks bring the rate back to 60% or more, the open proposal no longer holds and is
+    withdrawn (dismissed by the system, with the numbers), so it cannot be confirmed."""
     checked, passed = industry_pass_rate(year=year, industry=industry)
     if not checked or Decimal(passed) / Decimal(checked) >= PASS_RATE_FLOOR:
-        IndustryDowngradeProposal.objects.filter(
+        stale = IndustryDowngradeProposal.objects.filter(
             year=year, industry=industry, status=IndustryDowngradeProposal.Status.PROPOSED
-        ).update(checked=checked, passed=passed)
+        )
+        for proposal in stale:
+            proposal.checked, proposal.passed = checked, passed
+            proposal.status = IndustryDowngradeProposal.Status.DISMISSED
+            proposal.decided_at = timezone.now()
+            proposal.decision_reason = _(
+                "抽查合格率回升至 %(p)d/%(c)d，不低于60%%，系统撤销行业降级建议（R-REV-9）"
+            ) % {"p": passed, "c": checked}
+            proposal.save()
+            event_record(
+                code="review.industry_downgrade.withdrawn",
+                actor=actor,
+                target=proposal,
+                summary=proposal.decision_reason,
+            )
         return None
     proposal, created = IndustryDowngradeProposal.objects.update_or_create(
         year=year,

@@ -1,0 +1,137 @@
+"""Rendering the approval form (审核意见表, 002 附件1; R-REV-4, R-REV-5) of a signed opinion.
+
+The worker (``review.tasks.render_approval_form``) calls ``approval_form_render`` for one
+``ApprovalForm`` row. The form shows what the reviewed version froze (enterprise, industry,
+requested grade) and what the opinion says; its signers get a signature line each. Every
+request is a new row with its own file (``review.services.forms.approval_form_request``): the
+file of an earlier revision is never changed or deleted.
+"""
+
+import hashlib
+import logging
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from core.documents import render_pdf
+from declarations.models import Declaration
+from grading.models import User
+from review.models import ApprovalForm, Opinion, ReviewCase
+from review.services.decisions import DECISIONS
+from review.services.forms import approval_form_request
+
+logger = logging.getLogger(__name__)
+
+TEMPLATE = "review/approval_form.html"
+# Asking for the form again is the same service as the automatic request on signing.
+approval_form_rerender = approval_form_request
+
+_STAGE_OF_KIND = {
+    Opinion.Kind.FIRST_REVIEW: ReviewCase.Stage.COUNTY,
+    Opinion.Kind.CITY_REVIEW: ReviewCase.Stage.CITY,
+    Opinion.Kind.PROVINCE_CHECK: ReviewCase.Stage.PROVINCE,
+}
+
+
+def _chinese_date(moment) -> str:
+    day = timezone.localdate(moment)
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _signer_line(user: User) -> dict:
+    """Name and capacity of one member of the review group (R-REV-5)."""
+    if user.role == User.Role.EXPERT:
+        profile = getattr(user, "expert_profile", None)
+        parts = ["专家"]
+        if profile is not None:
+            parts += [p for p in (profile.employer, profile.title) if p]
+        capacity = " · ".join(parts)
+    else:
+        capacity = User.Role(user.role).label
+        if user.region_id:
+            capacity = f"{user.region.name} · {capacity}"
+    return {"name": user.display_name, "capacity": capacity}
+
+
+def _decision_label(opinion: Opinion) -> str:
+    dt = DECISIONS.get((_STAGE_OF_KIND.get(opinion.kind), opinion.decision))
+    return str(dt.label) if dt else opinion.get_decision_display()
+
+
+def approval_form_context(form: ApprovalForm) -> dict:
+    opinion = form.opinion
+    case = opinion.case
+    declaration = case.declaration
+    snap = case.version.snapshot or {}
+    fields = snap.get("declaration", {})
+    control_type = fields.get("control_type", declaration.control_type)
+    return {
+        "form": form,
+        "opinion": opinion,
+        "case": case,
+        "declaration": declaration,
+        "enterprise_name": snap.get("enterprise", {}).get("name", declaration.enterprise.name),
+        "industry_name": snap.get("industry", declaration.industry.name),
+        "requested_grade": snap.get("requested_grade", declaration.requested_grade.name),
+        "control_type": dict(Declaration.ControlType.choices).get(control_type, control_type),
+        "signed_on": _chinese_date(opinion.signed_at),
+        "decision_label": _decision_label(opinion),
+        "indicators": [
+            {
+                "category": i.indicator_row.category.name,
+                "verdict": i.get_verdict_display(),
+                "text": i.text,
+            }
+            for i in opinion.indicators.select_related("indicator_row__category")
+        ],
+        "signers": [
+            _signer_line(u)
+            for u in opinion.signers.select_related("region", "expert_profile").order_by(
+                "role", "pk"
+            )
+        ],
+        "generated_at": timezone.localtime(),
+    }
+
+
+def _file_name(form: ApprovalForm) -> str:
+    number = form.opinion.case.declaration.number
+    return f"{number}-{form.opinion_id}-r{form.revision}.pdf"
+
+
+def approval_form_render(form_pk: int) -> str:
+    """Render one ApprovalForm row to its own file and offer it (status ready, sha256).
+
+    A row already rendered is left alone (a redelivered task does nothing); a failure marks the
+    row failed with the error and re-raises for the worker to log or retry."""
+    form = ApprovalForm.objects.select_related(
+        "opinion__case__declaration__enterprise",
+        "opinion__case__declaration__industry",
+        "opinion__case__declaration__requested_grade",
+        "opinion__case__version",
+    ).get(pk=form_pk)
+    if form.status == ApprovalForm.Status.READY and form.file:
+        return form.sha256
+    ApprovalForm.objects.filter(pk=form_pk).update(status=ApprovalForm.Status.RUNNING, error="")
+    try:
+        pdf = render_pdf(template=TEMPLATE, context=approval_form_context(form))
+    except Exception as exc:
+        logger.exception("approval form %s failed to render", form_pk)
+        ApprovalForm.objects.filter(pk=form_pk).update(
+            status=ApprovalForm.Status.FAILED, error=str(exc)[:300]
+        )
+        raise
+    digest = hashlib.sha256(pdf).hexdigest()
+    with transaction.atomic():
+        form = ApprovalForm.objects.select_for_update().get(pk=form_pk)
+        if form.status == ApprovalForm.Status.READY and form.file:
+            return form.sha256  # rendered meanwhile by another worker
+        # The storage never overwrites an existing name, so no earlier file can be replaced.
+        form.file.save(_file_name(form), ContentFile(pdf), save=False)
+        form.sha256 = digest
+        form.status = ApprovalForm.Status.READY
+        form.rendered_at = timezone.now()
+        form.error = ""
+        form.save(update_fields=["file", "sha256", "status", "rendered_at", "error"])
+    return digest
