@@ -6,12 +6,17 @@ from rest_framework.routers import DefaultRouter
 
 from declarations import api as declarations_api
 from grading import api as grading_api
+from review import api as review_api
 
 router = DefaultRouter()
 router.register("regions", grading_api.RegionViewSet, basename="region")
 router.register("industries", grading_api.IndustryViewSet, basename="industry")
 router.register("enterprises", grading_api.EnterpriseViewSet, basename="enterprise")
 router.register("declarations", declarations_api.DeclarationViewSet, basename="declaration")
+router.register("review/cases", review_api.ReviewCaseViewSet, basename="review-case")
+router.register("review/experts", review_api.ExpertViewSet, basename="review-expert")
+router.register("review/samples", review_api.SpotCheckSampleViewSet, basename="review-sample")
+router.register("review/proposals", review_api.DowngradeProposalViewSet, basename="review-proposal")
 
 admin.site.site_header = "绩效分级管理平台"
 admin.site.site_title = "绩效分级"

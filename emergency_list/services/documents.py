@@ -45,7 +45,7 @@ ROOT = "list_documents"
 # 002 附件2, verbatim.
 COMMITMENT = "我单位承诺：以上内容真实有效，确保重污染天气预警期间按以上应急减排措施严格落实。"
 REPORT_LINE = "举报电话：12369"
-POLLUTANT_LABELS = {"so2": "SO₂", "nox": "NOₓ", "pm": "颗粒物", "vocs": "VOCs"}
+POLLUTANT_LABELS = {"so2": "SO2", "nox": "NOx", "pm": "颗粒物", "vocs": "VOCs"}
 LEVEL_NUMBER = {AlertLevel.RED: "4.1", AlertLevel.ORANGE: "4.2", AlertLevel.YELLOW: "4.3"}
 # Signboard type sizes, largest first; the first one that keeps the board on one sheet wins.
 SIGNBOARD_SIZES = ("xl", "l", "m", "s", "xs")
@@ -78,7 +78,7 @@ def measure_short(action: str, ratio: Decimal) -> str:
 def _reduction_share(action: str, ratio: Decimal) -> str:
     """The share of the process's production the measure takes away (what 减排比例 means)."""
     if action in (Action.AUTONOMOUS, Action.TRANSPORT_ONLY):
-        return str(Action(action).label)
+        return "—"
     return _num(cut_share(action, ratio) * 100, 2) + "%"
 
 
@@ -220,9 +220,12 @@ def entry_document_context(entry: ListEntry) -> dict:
         {
             "name": ep.process.name,
             "line": ep.process.line.name,
-            "tpa": [_num(getattr(ep, f"{p}_tpa"), 3) for p in POLLUTANTS],
-            "shares": [
-                _pct(getattr(ep, f"{p}_tpa"), getattr(entry, f"{p}_tpa")) for p in POLLUTANTS
+            "cells": [
+                {
+                    "tpa": _num(getattr(ep, f"{p}_tpa"), 3),
+                    "share": _pct(getattr(ep, f"{p}_tpa"), getattr(entry, f"{p}_tpa")),
+                }
+                for p in POLLUTANTS
             ],
         }
         for ep in eps
