@@ -31,6 +31,7 @@ class Command(BaseCommand):
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
         users = demo_users_ensure(password=password)
+        self._demo_list()
         self.stdout.write(
             self.style.SUCCESS(
                 f"新增企业 {created} 家，共 {Enterprise.objects.count()} 家；"
@@ -40,3 +41,20 @@ class Command(BaseCommand):
         self.stdout.write(f"演示账户（密码：{password}）：")
         for username, role, where in users:
             self.stdout.write(f"  {username:<16} {role}  {where}")
+
+    def _demo_list(self) -> None:
+        """The demo county's emergency list for this year, so the list pages show data."""
+        from django.utils import timezone
+
+        from emergency_list.models import MeasureTemplate
+        from emergency_list.services.entries import list_generate
+        from emergency_list.services.measures import templates_load_all
+        from grading.models import User
+
+        if not MeasureTemplate.objects.exists():
+            templates_load_all()
+        county_user = User.objects.get(username="demo-county")
+        n = list_generate(
+            actor=county_user, county=county_user.region, year=timezone.localdate().year
+        )
+        self.stdout.write(f"已编制{county_user.region.name}应急减排清单：{n} 家")
