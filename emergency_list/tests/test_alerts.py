@@ -1,0 +1,283 @@
+"""Alert simulation: duties per enterprise, totals per county against the required share, and
+the record of a past alert (R-LIST-3, R-LIST-7, R-LIST-8, R-GUAR-4)."""
+
+import copy
+import datetime
+import xml.etree.ElementTree as ET
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from core.models import AuditEvent
+from emergency_list.models import Action, Alert, AlertLevel, ListEntry, TransportRule
+from emergency_list.services import alerts
+from emergency_list.services.alerts import (
+    alert_call,
+    alert_chart_svg,
+    alert_duties,
+    alert_export,
+    ratio_chart_svg,
+)
+from emergency_list.services.entries import entry_build, entry_update
+from emergency_list.services.ratios import ratio_check
+from grading.models import Grade, GradeRecord, Industry, Region, User
+from grading.services.grades import grade_record_add
+from tests import factories
+from tests.declaration_builders import ensure_lines
+
+pytestmark = pytest.mark.django_db
+
+# entries_follow_grade refreshes the entries of this year and later
+YEAR = timezone.localdate().year
+START = datetime.date(YEAR, 1, 10)
+EMISSIONS = {"so2_tpa": 30, "nox_tpa": 50, "pm_tpa": 20, "vocs_tpa": 10}
+
+
+def region(code: str) -> Region:
+    return Region.objects.get(code=code)
+
+
+def listed(county: str, grade: str | None, *, industry: str = "N31", name: str | None = None):
+    ent = factories.enterprise(county=county, industry=industry, name=name, emissions=[EMISSIONS])
+    ensure_lines(ent)
+    if grade:
+        grade_record_add(
+            actor=None,
+            enterprise=ent,
+            industry=Industry.objects.get(code=industry),
+            grade=Grade.objects.get(code=grade),
+            effective_from=timezone.localdate(),
+            source=GradeRecord.Source.INITIAL,
+        )
+    return entry_build(year=YEAR, enterprise=ent)
+
+
+@pytest.fixture
+def world(province_user):
+    """郑州: 新郑市 with A/B/C/D, a guarantee-class and a power-plant entry (cuts enough);
+    中牟县 with an A-grade enterprise only (cuts nothing: shortfall).
+    洛阳: 洛龙区, cement C and D."""
+    w = {
+        "D": listed("410184", "D", name="新郑甲D级企业"),
+        "C": listed("410184", "C", name="新郑乙C级企业"),
+        "B": listed("410184", "B", name="新郑丙B级企业"),
+        "A": listed("410184", "A", name="新郑丁A级企业"),
+        "guarantee": listed("410184", "D", name="新郑戊医用物资企业"),
+        "power": listed("410184", "D", name="新郑己热电厂"),
+        "zm_A": listed("410122", "A", name="中牟A级企业"),
+        "ly_C": listed("410311", "C", industry="N15", name="洛阳水泥C级企业"),
+        "ly_D": listed("410311", "D", industry="N15", name="洛阳水泥D级企业"),
+    }
+    w["guarantee"] = entry_update(
+        actor=province_user,
+        entry=w["guarantee"],
+        data={"is_guarantee": True, "guarantee_scope": "医用物资保障"},
+    )
+    w["power"] = entry_update(actor=province_user, entry=w["power"], data={"is_power_plant": True})
+    return w
+
+
+def call(actor, level=AlertLevel.RED, cities=("410100", "410300"), **kw) -> Alert:
+    return alert_call(
+        actor=actor,
+        level=level,
+        cities=[region(c) for c in cities],
+        start_on=kw.pop("start_on", START),
+        end_on=kw.pop("end_on", START + datetime.timedelta(days=3)),
+        year=YEAR,
+        **kw,
+    )
+
+
+def duty_of(alert: Alert, entry: ListEntry) -> dict:
+    return next(d for d in alert.results["duties"] if d["entry"] == entry.pk)
+
+
+def county_of(alert: Alert, code: str) -> dict:
+    return next(c for c in alert.results["counties"] if c["code"] == code)
+
+
+def test_r_list_7_alert_totals_per_county_against_required_ratio(world, province_user):
+    alert = call(province_user)
+    res = alert.results
+    assert {c["code"] for c in res["counties"]} >= {"410184", "410122", "410311"}
+    for c in res["counties"]:
+        expected = ratio_check(scope=region(c["code"]), year=YEAR)[AlertLevel.RED]
+        got = {r["pollutant"]: r for r in c["pollutants"]}
+        for r in expected:
+            row = got[r.pollutant]
+            assert Decimal(row["baseline_td"]) == r.baseline_td
+            assert Decimal(row["cut_td"]) == r.cut_td
+            assert Decimal(row["required_pct"]) == r.required_pct
+            assert Decimal(row["achieved_pct"]) == r.achieved_pct
+            assert Decimal(row["shortfall_td"]) == r.shortfall_td
+            assert row["ok"] == r.ok
+    xinzheng, zhongmou = county_of(alert, "410184"), county_of(alert, "410122")
+    assert xinzheng["ok"] and Decimal(xinzheng["pollutants"][0]["achieved_pct"]) == Decimal(50)
+    assert xinzheng["list_version"]["entries"] == 6
+    # 中牟 has an A-grade enterprise only: no cut at all, short of 30% on every pollutant
+    assert not zhongmou["ok"]
+    short = [s for s in res["shortfalls"] if s["county_code"] == "410122"]
+    assert {s["label"] for s in short} == {"SO2", "NOx", "颗粒物", "VOCs"}
+    so2 = next(s for s in short if s["pollutant"] == "so2")
+    assert Decimal(so2["shortfall_td"]) == Decimal("0.0300")  # 30% of 30 t/a over 300 days
+    assert all(s["county_code"] != "410184" for s in res["shortfalls"])
+    # per city and overall, the sums of the counties
+    zz = next(c for c in res["cities"] if c["code"] == "410100")
+    zz_so2 = next(r for r in zz["pollutants"] if r["pollutant"] == "so2")
+    counties = [c for c in res["counties"] if c["city_id"] == zz["id"]]
+    assert Decimal(zz_so2["cut_td"]) == sum(Decimal(c["pollutants"][0]["cut_td"]) for c in counties)
+    overall_so2 = res["overall"]["pollutants"][0]
+    assert Decimal(overall_so2["baseline_td"]) == Decimal("0.9000")  # 9 enterprises × 0.1 t/d
+    assert res["overall"]["counties_short"] == 1
+    event = AuditEvent.objects.get(code="list.alert.called", object_id=str(alert.pk))
+    assert event.data["counties_short"] == 1
+    assert event.data["overall"]["so2"]["cut_td"] == overall_so2["cut_td"]
+
+
+def test_r_guar_4_guarantee_tasks_exempt_within_scope(world, province_user):
+    alert = call(province_user)
+    duty = duty_of(alert, world["guarantee"])
+    assert duty["exempt"] == "guarantee"
+    assert duty["guarantee_scope"] == "医用物资保障"
+    assert "医用物资保障" in duty["exempt_text"]
+    assert all(Decimal(v) == 0 for v in duty["cut"].values())
+    (process,) = duty["processes"]
+    assert process["action"] == Action.TRANSPORT_ONLY
+    assert "医用物资保障" in process["text"]
+    # the same grade without the guarantee task stops
+    assert duty_of(alert, world["D"])["processes"][0]["action"] == Action.STOP
+    assert alert.results["exempt"]["guarantee"] == 1
+
+
+def test_r_list_3_power_plant_listed_not_forced_to_stop(world, province_user):
+    alert = call(province_user)
+    duty = duty_of(alert, world["power"])
+    assert duty["flags"]["power_plant"] and duty["exempt"] == "power_plant"
+    (process,) = duty["processes"]
+    assert process["action"] == Action.TRANSPORT_ONLY
+    assert all(Decimal(v) == 0 for v in process["cut"].values())
+    assert process["transport_rule"] == TransportRule.STOP_ROAD  # transport controls still apply
+
+
+def test_r_list_8_measures_by_level_are_cumulative(world, province_user):
+    red = call(province_user, AlertLevel.RED)
+    assert duty_of(red, world["D"])["processes"][0]["action"] == Action.STOP
+    # C: the template "from orange" applies at red too
+    assert duty_of(red, world["C"])["processes"][0]["action"] == Action.STOP
+    assert duty_of(red, world["ly_C"])["processes"][0]["action"] == Action.STOP
+    assert duty_of(red, world["A"])["processes"][0]["action"] == Action.AUTONOMOUS
+    yellow = call(province_user, AlertLevel.YELLOW)
+    b = duty_of(yellow, world["B"])
+    assert b["processes"][0]["action"] == Action.TRANSPORT_ONLY
+    assert b["transport_rule"] == TransportRule.BAN_HEAVY_LE_CN4
+    assert all(Decimal(v) == 0 for v in b["cut"].values())
+    assert duty_of(yellow, world["D"])["processes"][0]["action"] == Action.STOP
+
+
+def test_city_user_cannot_call_an_alert_for_another_city(world, city_user, county_user):
+    with pytest.raises(PermissionDenied, match="本市"):
+        call(city_user, cities=("410100", "410300"))
+    with pytest.raises(PermissionDenied):
+        call(county_user, cities=("410100",))
+    assert not Alert.objects.exists()
+    alert = call(city_user, cities=("410100",))
+    assert {c["code"] for c in alert.results["cities"]} == {"410100"}
+
+
+def test_alert_call_refuses_bad_input_and_takes_jiyuan(world, province_user):
+    with pytest.raises(ValidationError):
+        call(province_user, end_on=START + datetime.timedelta(days=30))  # 31 days
+    with pytest.raises(ValidationError):
+        call(province_user, end_on=START - datetime.timedelta(days=1))
+    with pytest.raises(ValidationError):
+        call(province_user, cities=("410184",))  # a county
+    with pytest.raises(ValidationError):
+        call(province_user, level="blue")
+    jy = listed("419001", "D", name="济源D级企业")
+    alert = call(province_user, cities=("419001",), end_on=START + datetime.timedelta(days=29))
+    (county,) = alert.results["counties"]
+    assert county["code"] == "419001" and county["ok"]
+    assert duty_of(alert, jy)["county"] == "济源市"
+
+
+def test_past_alert_keeps_its_results_and_list_revision(world, province_user):
+    first = call(province_user, cities=("410100",))
+    before = copy.deepcopy(first.results)
+    version_before = county_of(first, "410184")["list_version"]
+    grade_record_add(
+        actor=province_user,
+        enterprise=world["C"].enterprise,
+        industry=Industry.objects.get(code="N31"),
+        grade=Grade.objects.get(code="A"),
+        effective_from=timezone.localdate(),
+        source=GradeRecord.Source.SPOT_CHECK,
+    )
+    assert ListEntry.objects.get(pk=world["C"].pk).grade.code == "A"  # the list followed
+    first.refresh_from_db()
+    assert first.results == before
+    assert duty_of(first, world["C"])["grade"] == "C"
+    second = call(province_user, cities=("410100",))
+    version_after = county_of(second, "410184")["list_version"]
+    assert version_after["revisions"] == version_before["revisions"] + 1
+    assert duty_of(second, world["C"])["processes"][0]["action"] == Action.AUTONOMOUS
+    cut = lambda a: Decimal(county_of(a, "410184")["pollutants"][0]["cut_td"])  # noqa: E731
+    assert cut(second) < cut(first)
+    # the live read shows the list as it is now; the record stays as it was
+    live = {d["entry"]: d for d in alert_duties(first, county=region("410184"))}
+    assert live[world["C"].pk]["grade"] == "A"
+    assert list(alert_duties(first, county=region("410311"))) == []
+
+
+def test_large_alert_stores_duties_up_to_the_limit(world, province_user, monkeypatch, tmp_path):
+    monkeypatch.setattr(alerts, "DUTY_LIMIT", 2)
+    alert = call(province_user)
+    res = alert.results
+    assert res["duties_truncated"] and res["duties_stored"] == 2 and res["duties_total"] == 9
+    assert res["duties_note"]
+    assert len(list(alert_duties(alert))) == 9
+    wb = load_workbook(alert_export(alert, tmp_path / "big.xlsx"))
+    assert wb["企业责任"].max_row == 2 + 9
+
+
+def test_export_workbook_sheets_and_formula_text(world, province_user, tmp_path):
+    trap = listed("410184", "D", name='=HYPERLINK("http://x.invalid","点此")')
+    alert = call(province_user)
+    path = alert_export(alert, tmp_path / "alert.xlsx")
+    wb = load_workbook(path)
+    assert wb.sheetnames[:2] == ["汇总", "企业责任"]
+    summary = wb["汇总"]
+    assert summary.freeze_panes == "C3"
+    assert summary["A1"].value == "省辖市" and summary["F2"].value == "基准排放量（吨/日）"
+    rows = list(summary.iter_rows(min_row=3, values_only=True))
+    zm = next(r for r in rows if r[1] == "中牟县")
+    assert zm[-1].startswith("未达到")
+    duties = wb["企业责任"]
+    names = {c.value: c for c in duties["D"][2:]}
+    cell = names[trap.enterprise.name]
+    assert cell.data_type == "s" and cell.value.startswith("=")
+    assert len(names) == len(alert.results["duties"])
+
+
+def test_chart_svg_is_well_formed_and_names_counties(world, province_user):
+    alert = call(province_user)
+    svg = alert_chart_svg(alert)
+    root = ET.fromstring(svg)
+    assert root.tag == "{http://www.w3.org/2000/svg}svg" and root.get("width") == "900"
+    text = "".join(root.itertext())
+    for name in ("新郑市", "中牟县", "洛龙区"):
+        assert name in text
+    single = ratio_chart_svg(
+        ratio_check(scope=region("410184"), year=YEAR)[AlertLevel.ORANGE], "新郑市 <橙色> & 要求"
+    )
+    assert "新郑市 &lt;橙色&gt; &amp; 要求" in single
+    ET.fromstring(single)
+
+
+def test_enterprise_user_cannot_call_an_alert(world, enterprise_user):
+    with pytest.raises(PermissionDenied):
+        call(enterprise_user, cities=("410100",))
+    assert enterprise_user.role == User.Role.ENTERPRISE
