@@ -5,6 +5,7 @@ from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from declarations import api as declarations_api
+from emergency_list import api as emergency_list_api
 from grading import api as grading_api
 from review import api as review_api
 
@@ -13,6 +14,7 @@ router.register("regions", grading_api.RegionViewSet, basename="region")
 router.register("industries", grading_api.IndustryViewSet, basename="industry")
 router.register("enterprises", grading_api.EnterpriseViewSet, basename="enterprise")
 router.register("declarations", declarations_api.DeclarationViewSet, basename="declaration")
+router.register("list/entries", emergency_list_api.ListEntryViewSet, basename="list-entry")
 router.register("review/cases", review_api.ReviewCaseViewSet, basename="review-case")
 router.register("review/experts", review_api.ExpertViewSet, basename="review-expert")
 router.register("review/samples", review_api.SpotCheckSampleViewSet, basename="review-sample")
