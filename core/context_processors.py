@@ -24,6 +24,8 @@ def navigation(request):
         items.append(("list", _("应急减排清单"), reverse("emergency_list:index")))
     if role in ("city", "province", "expert", "admin"):
         items.append(("experts", _("专家库"), reverse("review:experts")))
+    if role in ("city", "province", "admin"):
+        items.append(("alerts", _("预警模拟"), reverse("emergency_list:alerts")))
     if role in ("province", "admin"):
         items.append(("spot", _("抽查复核"), reverse("review:spot-checks")))
     items.append(("industries", _("行业指标"), reverse("industry-list")))

@@ -28,3 +28,21 @@ class OverrideForm(forms.Form):
     ratio_pct = forms.DecimalField(label=_("比例（%）"), min_value=0, max_value=100, required=False)
     text = forms.CharField(label=_("措施内容"), required=False, max_length=500)
     reason = forms.CharField(label=_("加严理由"), max_length=300)
+
+
+class AlertForm(forms.Form):
+    level = forms.ChoiceField(label=_("预警级别"), choices=[])
+    cities = forms.ModelMultipleChoiceField(
+        queryset=None, label=_("省辖市"), widget=forms.CheckboxSelectMultiple
+    )
+    start_on = forms.DateField(label=_("开始日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    end_on = forms.DateField(label=_("结束日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    year = forms.IntegerField(label=_("清单年度"), min_value=2019, max_value=2100)
+    note = forms.CharField(label=_("说明"), required=False, max_length=300)
+
+    def __init__(self, *args, cities, **kwargs):
+        from emergency_list.models import AlertLevel
+
+        super().__init__(*args, **kwargs)
+        self.fields["level"].choices = AlertLevel.choices
+        self.fields["cities"].queryset = cities

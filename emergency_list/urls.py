@@ -8,4 +8,7 @@ urlpatterns = [
     path("generate/", views.list_generate, name="generate"),
     path("entries/<int:pk>/", views.entry_detail, name="entry"),
     path("ratio/", views.ratio_page, name="ratio"),
+    path("alerts/", views.alerts, name="alerts"),
+    path("alerts/<int:pk>/", views.alert_detail, name="alert"),
+    path("alerts/<int:pk>/export/", views.alert_export_view, name="alert-export"),
 ]

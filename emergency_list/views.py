@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core.audit import event_list_for, event_record
 from emergency_list import forms as eforms
-from emergency_list.models import PRINT_ORDER, EntryMeasure, ListEntry
+from emergency_list.models import PRINT_ORDER, EntryMeasure
 from emergency_list.selectors import entry_get, entry_list
 from emergency_list.services import entries as entry_services
 from emergency_list.services.ratios import ratio_check
@@ -190,4 +190,118 @@ def ratio_page(request):
             "year": year,
             "results": [(level, results[level], charts.get(level)) for level in PRINT_ORDER],
         },
+    )
+
+
+def _alert_cities(user: User):
+    if user.role in (User.Role.PROVINCE, User.Role.ADMIN):
+        return Region.objects.filter(level=Region.Level.CITY).order_by("code")
+    if user.role == User.Role.CITY:
+        return Region.objects.filter(pk=user.region_id)
+    return Region.objects.none()
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def alerts(request):
+    """Call (simulate) an alert for a set of cities and look at past ones."""
+    from emergency_list.models import Alert
+    from emergency_list.services.alerts import alert_call
+
+    user: User = request.user
+    _require_bureau(user)
+    cities = _alert_cities(user)
+    today = timezone.localdate()
+    form = eforms.AlertForm(
+        request.POST or None,
+        cities=cities,
+        initial={
+            "year": today.year,
+            "start_on": today,
+            "end_on": today,
+            "cities": list(cities[:1]),
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            alert = alert_call(
+                actor=user,
+                **{
+                    k: form.cleaned_data[k] for k in ("level", "start_on", "end_on", "year", "note")
+                },
+                cities=list(form.cleaned_data["cities"]),
+            )
+            return redirect("emergency_list:alert", pk=alert.pk)
+        except (ValidationError, PermissionDenied) as exc:
+            form.add_error(None, "；".join(getattr(exc, "messages", [str(exc)])))
+    past = (
+        Alert.objects.filter(cities__in=cities).distinct().select_related("called_by")[:50]
+        if cities
+        else []
+    )
+    return render(
+        request,
+        "emergency_list/alerts.html",
+        {"form": form, "past": past, "can_call": cities.exists()},
+    )
+
+
+def _alert_for(user: User, pk: int):
+    from emergency_list.models import Alert
+
+    alert = get_object_or_404(Alert.objects.prefetch_related("cities"), pk=pk)
+    mine = _alert_cities(user)
+    if user.role == User.Role.COUNTY:
+        mine = (
+            Region.objects.filter(pk=user.region.parent_id)
+            if user.region.parent_id
+            else Region.objects.filter(pk=user.region_id)
+        )
+    if not alert.cities.filter(pk__in=mine).exists():
+        from django.http import Http404
+
+        raise Http404
+    return alert
+
+
+@login_required
+def alert_detail(request, pk: int):
+    from emergency_list.services.alerts import alert_chart_svg
+
+    user: User = request.user
+    _require_bureau(user)
+    alert = _alert_for(user, pk)
+    results = alert.results
+    duties = results.get("duties", [])
+    page = Paginator(duties, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "emergency_list/alert.html",
+        {
+            "alert": alert,
+            "r": results,
+            "chart": alert_chart_svg(alert),
+            "page": page,
+        },
+    )
+
+
+@login_required
+def alert_export_view(request, pk: int):
+    import tempfile
+    from pathlib import Path
+
+    from django.http import FileResponse
+
+    from emergency_list.services.alerts import alert_export
+
+    user: User = request.user
+    _require_bureau(user)
+    alert = _alert_for(user, pk)
+    tmp = Path(tempfile.mkdtemp()) / f"alert-{alert.pk}.xlsx"
+    alert_export(alert, tmp)
+    return FileResponse(
+        tmp.open("rb"),
+        as_attachment=True,
+        filename=f"预警模拟-{alert.get_level_display()}-{alert.start_on}.xlsx",
     )

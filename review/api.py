@@ -43,7 +43,7 @@ from review.models import (
     VerificationPhoto,
 )
 from review.services import decisions, onsite, panels, sampling
-from review.services.forms import approval_form_request
+from review.services.forms import approval_form_rerequest
 
 # ---------------------------------------------------------------------------------------------
 # Input helpers
@@ -455,12 +455,12 @@ class ReviewCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         return selectors.case_get(viewer=self.request.user, pk=self.kwargs["pk"])
 
     def retrieve(self, request, *args, **kwargs):
-        return Response(self._present(self.get_object()))
+        return Response(self._present(kwargs["pk"]))
 
-    def _present(self, case: ReviewCase) -> dict:
-        fresh = selectors.case_get(viewer=self.request.user, pk=case.pk)
-        prefetch_related_objects([fresh], *CASE_PREFETCH)
-        return ReviewCaseSerializer(fresh).data
+    def _present(self, pk) -> dict:
+        case = selectors.case_get(viewer=self.request.user, pk=pk)
+        prefetch_related_objects([case], *CASE_PREFETCH)
+        return ReviewCaseSerializer(case).data
 
     @extend_schema(request=CaseOpenSerializer, responses={201: ReviewCaseSerializer})
     @action(detail=False, methods=["post"], url_path="open", url_name="open")
@@ -472,7 +472,7 @@ class ReviewCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
             viewer=request.user, pk=serializer.validated_data["declaration"]
         )
         case = decisions.first_review_open(actor=request.user, declaration=declaration)
-        return Response(self._present(case), status=status.HTTP_201_CREATED)
+        return Response(self._present(case.pk), status=status.HTTP_201_CREATED)
 
     @extend_schema(request=ReviewSignSerializer, responses={201: OpinionSerializer})
     @action(detail=True, methods=["post"])
@@ -622,9 +622,7 @@ class ReviewCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         opinion = case.opinions.filter(pk=opinion_id).first()
         if opinion is None:
             raise Http404
-        if request.user.role in (User.Role.ENTERPRISE, User.Role.EXPERT):
-            raise exceptions.PermissionDenied("只有生态环境部门工作人员可以重新生成审核意见表")
-        form = approval_form_request(actor=request.user, opinion=opinion)
+        form = approval_form_rerequest(actor=request.user, opinion=opinion)
         if form is None:
             raise serializers.ValidationError({"non_field_errors": ["该类意见不生成审核意见表"]})
         return Response(ApprovalFormSerializer(form).data, status=status.HTTP_202_ACCEPTED)

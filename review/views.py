@@ -34,7 +34,7 @@ from review.models import (
 )
 from review.selectors import case_get, case_list
 from review.services import annual, decisions, onsite, panels, sampling
-from review.services.forms import approval_form_request
+from review.services.forms import approval_form_rerequest
 
 
 def _errors(exc: ValidationError) -> list[str]:
@@ -361,9 +361,7 @@ def photo_view(request, pk: int):
 def approval_form_rerender(request, opinion_pk: int):
     opinion = get_object_or_404(Opinion.objects.select_related("case"), pk=opinion_pk)
     case = case_get(viewer=request.user, pk=opinion.case_id)
-    if request.user.role in (User.Role.ENTERPRISE, User.Role.EXPERT):
-        raise PermissionDenied
-    approval_form_request(actor=request.user, opinion=opinion)
+    approval_form_rerequest(actor=request.user, opinion=opinion)
     messages.success(request, _("已重新生成审核意见表（新版本，原文件保留）"))
     return redirect(reverse("review:case", args=[case.pk]) + f"#opinion-{opinion.pk}")
 

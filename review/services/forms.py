@@ -30,3 +30,13 @@ def approval_form_request(*, actor: User, opinion: Opinion) -> ApprovalForm | No
 
     transaction.on_commit(lambda: render_approval_form.delay(form.pk))
     return form
+
+
+def approval_form_rerequest(*, actor: User, opinion: Opinion) -> ApprovalForm | None:
+    """A reviewer asks for the form again (a new revision; the earlier files stay).
+    Enterprises and experts read forms but do not produce them."""
+    from django.core.exceptions import PermissionDenied
+
+    if actor.role in (User.Role.ENTERPRISE, User.Role.EXPERT):
+        raise PermissionDenied("只有生态环境部门可以重新生成审核意见表")
+    return approval_form_request(actor=actor, opinion=opinion)

@@ -65,6 +65,8 @@ def onsite_record(
     if actor.pk not in members and not _is_city_staff(actor, case):
         raise PermissionDenied(_("只有本案专家组成员或市级生态环境部门可以记录现场核查"))
     signers = list(dict.fromkeys(signers))
+    if actor not in signers:
+        raise ValidationError({"signers": _("提交人须为签署人之一")})
     if not any(s.pk in members for s in signers):
         raise ValidationError({"signers": _("现场核查意见须由专家组成员签署")})
     for s in signers:

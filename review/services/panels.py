@@ -169,6 +169,8 @@ def expert_blacklist(
     """R-REV-8: the expert is barred from all grading work from now on."""
     if actor.role not in (User.Role.CITY, User.Role.PROVINCE, User.Role.ADMIN):
         raise PermissionDenied(_("只有市级、省级生态环境部门可以将专家列入黑名单"))
+    if expert.role != User.Role.EXPERT:
+        raise ValidationError({"expert": _("请选择专家")})
     if not detail.strip():
         raise ValidationError({"detail": _("请说明情况")})
     entry = ExpertBlacklisting(
