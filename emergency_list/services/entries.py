@@ -376,7 +376,9 @@ def measure_override(
         reason=reason,
         snapshot=entry_snapshot(entry),
     )
-    ListEntry.objects.filter(pk=entry.pk).update(revision=entry.revision + 1, updated_at=timezone.now())
+    ListEntry.objects.filter(pk=entry.pk).update(
+        revision=entry.revision + 1, updated_at=timezone.now()
+    )
     m.action, m.ratio_pct, m.text = action, ratio, text.strip() or m.text
     m.is_override, m.override_reason = True, reason.strip()
     share = cut_share(m.action, m.ratio_pct)
