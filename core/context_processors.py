@@ -15,13 +15,13 @@ def navigation(request):
             ("enterprise", _("本企业"), reverse("enterprise-detail", args=[user.enterprise_id]))
         )
     if role in ("enterprise", "county", "city", "province", "admin") or user.is_superuser:
-        items.append(("declarations", _("绩效分级申报"), reverse("declarations:index")))
+        items.append(("declarations", _("申报"), reverse("declarations:index")))
     if role in ("county", "city", "province", "expert", "admin") or user.is_superuser:
         items.append(("review", _("审核"), reverse("review:queue")))
     if role in ("county", "city", "province", "admin") or user.is_superuser:
         items.append(("enterprises", _("企业名录"), reverse("enterprise-list")))
     if role in ("county", "city", "province", "admin"):
-        items.append(("list", _("应急减排清单"), reverse("emergency_list:index")))
+        items.append(("list", _("减排清单"), reverse("emergency_list:index")))
     if role in ("city", "province", "expert", "admin"):
         items.append(("experts", _("专家库"), reverse("review:experts")))
     if role in ("city", "province", "admin"):
