@@ -12,3 +12,6 @@ def generate_list(county_pk: int, year: int, actor_pk: int) -> int:
     return list_generate(
         actor=User.objects.get(pk=actor_pk), county=Region.objects.get(pk=county_pk), year=year
     )
+
+
+from emergency_list.tasks_documents import render_entry_documents  # noqa: E402, F401

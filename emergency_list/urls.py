@@ -7,6 +7,12 @@ urlpatterns = [
     path("", views.list_index, name="index"),
     path("generate/", views.list_generate, name="generate"),
     path("entries/<int:pk>/", views.entry_detail, name="entry"),
+    path("entries/<int:pk>/documents/", views.entry_documents_request, name="documents"),
+    path(
+        "entries/<int:pk>/documents/<str:kind>/<int:index>/",
+        views.entry_document_download,
+        name="document",
+    ),
     path("ratio/", views.ratio_page, name="ratio"),
     path("alerts/", views.alerts, name="alerts"),
     path("alerts/<int:pk>/", views.alert_detail, name="alert"),

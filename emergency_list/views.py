@@ -167,6 +167,16 @@ def entry_detail(request, pk: int):
     )
 
 
+def _documents(entry) -> list[dict]:
+    from emergency_list.services.documents import documents_list
+
+    out = []
+    for kind, names in documents_list(entry).items():
+        for i, name in enumerate(names):
+            out.append({"kind": kind, "index": i, "name": name.rsplit("/", 1)[-1]})
+    return out
+
+
 @login_required
 def ratio_page(request):
     user: User = request.user
@@ -305,3 +315,40 @@ def alert_export_view(request, pk: int):
         as_attachment=True,
         filename=f"预警模拟-{alert.get_level_display()}-{alert.start_on}.xlsx",
     )
+
+
+@login_required
+@require_POST
+def entry_documents_request(request, pk: int):
+    from emergency_list.services.documents import documents_request
+
+    entry = entry_get(viewer=request.user, pk=pk)
+    try:
+        documents_request(actor=request.user, entry=entry)
+        messages.success(request, _("正在生成一厂一策方案和公示牌，稍后刷新本页下载"))
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, "；".join(getattr(exc, "messages", [str(exc)])))
+    return redirect(reverse("emergency_list:entry", args=[pk]) + "#documents")
+
+
+@login_required
+def entry_document_download(request, pk: int, kind: str, index: int):
+    """A stored plan or signboard of the entry; reachable only through the entry's scope."""
+    from django.core.files.storage import default_storage
+    from django.http import FileResponse, Http404
+
+    from emergency_list.services.documents import documents_list
+
+    entry = entry_get(viewer=request.user, pk=pk)
+    names = documents_list(entry).get(kind) or []
+    if index >= len(names):
+        raise Http404
+    label = "一厂一策" if kind == "plan" else "公示牌"
+    response = FileResponse(
+        default_storage.open(names[index], "rb"),
+        as_attachment=True,
+        content_type="application/pdf",
+        filename=f"{entry.enterprise.name}-{entry.year}-{label}.pdf",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -19,7 +19,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.audit import event_record
@@ -41,6 +41,8 @@ SIGNBOARD = "signboard"
 KINDS = (PLAN, SIGNBOARD)
 TEMPLATES = {PLAN: "emergency_list/plan.html", SIGNBOARD: "emergency_list/signboard.html"}
 ROOT = "list_documents"
+# Official documents are in Chinese whatever language the asking user browses in.
+DOCUMENT_LANGUAGE = "zh-hans"
 
 # 002 附件2, verbatim.
 COMMITMENT = "我单位承诺：以上内容真实有效，确保重污染天气预警期间按以上应急减排措施严格落实。"
@@ -48,7 +50,9 @@ REPORT_LINE = "举报电话：12369"
 POLLUTANT_LABELS = {"so2": "SO2", "nox": "NOx", "pm": "颗粒物", "vocs": "VOCs"}
 LEVEL_NUMBER = {AlertLevel.RED: "4.1", AlertLevel.ORANGE: "4.2", AlertLevel.YELLOW: "4.3"}
 # Signboard type sizes, largest first; the first one that keeps the board on one sheet wins.
-SIGNBOARD_SIZES = ("xl", "l", "m", "s", "xs")
+# With each, the enterprise name's size in pt (smaller for a name too long for one line).
+SIGNBOARD_SIZES = {"xl": 50, "l": 42, "m": 34, "s": 28, "xs": 22}
+SIGNBOARD_NAME_WIDTH_PT = 1060
 
 
 # --- reading the entry ------------------------------------------------------------------------
@@ -142,6 +146,16 @@ def _lines(entry: ListEntry, controlled: set[int]) -> list[dict]:
 def _levels(entry: ListEntry, eps: list[EntryProcess]) -> list[dict]:
     days = Decimal(entry.operating_days)
     daily = {p: getattr(entry, f"{p}_tpa") / days for p in POLLUTANTS}
+    # On the board a process is named alone, or with its line where lines share the name.
+    lines_of: dict[str, set[int]] = {}
+    for ep in eps:
+        lines_of.setdefault(ep.process.name, set()).add(ep.process.line_id)
+    board_name = {
+        ep.pk: ep.process.name
+        if len(lines_of[ep.process.name]) == 1
+        else f"{ep.process.line.name}·{ep.process.name}"
+        for ep in eps
+    }
     levels = []
     for level in PRINT_ORDER:
         rows, groups = [], {}
@@ -167,7 +181,9 @@ def _levels(entry: ListEntry, eps: list[EntryProcess]) -> list[dict]:
             )
             for p in POLLUTANTS:
                 totals[p] += getattr(m, f"{p}_td")
-            groups.setdefault(short, []).append(ep.process.name)
+            names = groups.setdefault(short, [])
+            if board_name[ep.pk] not in names:
+                names.append(board_name[ep.pk])
         rule = _strictest_rule(
             r_m.transport_rule for ep in eps for r_m in ep.measures.all() if r_m.level == level
         )
@@ -181,8 +197,9 @@ def _levels(entry: ListEntry, eps: list[EntryProcess]) -> list[dict]:
                 "shares": [_pct(totals[p], daily[p]) for p in POLLUTANTS],
                 "transport": _transport_label(rule),
                 # Signboard: processes with the same measure share one line.
+                "two_columns": len(groups) > 4,
                 "groups": [
-                    {"processes": "、".join(names), "short": short, "all": len(names) == len(eps)}
+                    {"processes": "、".join(names), "short": short, "all": len(groups) == 1}
                     for short, names in groups.items()
                 ],
             }
@@ -231,6 +248,10 @@ def entry_document_context(entry: ListEntry) -> dict:
         for ep in eps
     ]
     county = entry.county
+    city = county.city.name if county.city and county.city != county else ""
+    address = enterprise.address
+    if not address.startswith(("河南", city or county.name, county.name)):
+        address = " ".join(x for x in ("河南省", city, county.name, address) if x)
     now = timezone.localtime()
     return {
         "entry": entry,
@@ -238,7 +259,8 @@ def entry_document_context(entry: ListEntry) -> dict:
         "year": entry.year,
         "enterprise": enterprise,
         "county": county.name,
-        "city": county.city.name if county.city and county.city != county else "",
+        "city": city,
+        "address": address,
         "grade": entry.grade.name,
         "graded": entry.graded,
         "exempt": exempt_reason(entry),
@@ -278,19 +300,61 @@ def _pdf(document) -> bytes:
 
 
 def plan_render_with_revision(entry: ListEntry) -> tuple[bytes, int]:
-    context = entry_document_context(entry)
-    return _pdf(render_document(template=TEMPLATES[PLAN], context=context)), context["revision"]
+    with translation.override(DOCUMENT_LANGUAGE):
+        context = entry_document_context(entry)
+        document = render_document(template=TEMPLATES[PLAN], context=context)
+    return _pdf(document), context["revision"]
+
+
+def _spare_height(document) -> float:
+    """CSS px left below the board on its (one) page; 0 when it cannot be told."""
+    try:
+        page = document.pages[0]._page_box
+        board = next(
+            b
+            for b in page.descendants()
+            if getattr(b, "element", None) is not None
+            and "board" in (b.element.get("class") or "").split()
+        )
+        bottom = page.content_box_y() + page.height
+        return max(0.0, bottom - (board.position_y + board.margin_height()))
+    except (AttributeError, StopIteration, IndexError):  # WeasyPrint's layout boxes changed
+        return 0.0
+
+
+def _cell_height(document) -> float:
+    """The height of the tallest level column's content (CSS px)."""
+    heights = [0.0]
+    for b in document.pages[0]._page_box.descendants():
+        element = getattr(b, "element", None)
+        if element is not None and "fill" in (element.get("class") or "").split():
+            heights.append(b.height)
+    return max(heights)
 
 
 def signboard_render_with_revision(entry: ListEntry) -> tuple[bytes, int]:
-    """The board must fit one A3 sheet: the type shrinks a step at a time until it does."""
+    """The board must fit one A3 sheet: the type shrinks a step at a time until it does; then
+    the level columns are stretched so that the board fills the sheet."""
+    with translation.override(DOCUMENT_LANGUAGE):
+        return _signboard(entry)
+
+
+def _signboard(entry: ListEntry) -> tuple[bytes, int]:
     context = entry_document_context(entry)
     document = None
-    for size in SIGNBOARD_SIZES:
+    name_length = max(len(context["enterprise"].name), 1)
+    for size, name_pt in SIGNBOARD_SIZES.items():
         context["size"] = size
+        context["name_pt"] = f"{min(name_pt, SIGNBOARD_NAME_WIDTH_PT / name_length):.1f}"
         document = render_document(template=TEMPLATES[SIGNBOARD], context=context)
         if len(document.pages) == 1:
             break
+    spare = _spare_height(document) if len(document.pages) == 1 else 0.0
+    if spare > 2:
+        context["fill_px"] = f"{_cell_height(document) + spare - 2:.1f}"
+        filled = render_document(template=TEMPLATES[SIGNBOARD], context=context)
+        if len(filled.pages) == 1:
+            document = filled
     return _pdf(document), context["revision"]
 
 
