@@ -115,7 +115,8 @@ def test_enterprise_declares_submits_and_downloads_package(
 
     # 1. A new declaration: 包装印刷, this year, 绩效分级, B级.
     click_and_wait(
-        page, page.get_by_role("navigation", name="主导航").get_by_role("link", name="申报", exact=True)
+        page,
+        page.get_by_role("navigation", name="主导航").get_by_role("link", name="申报", exact=True),
     )
     click_and_wait(page, page.get_by_role("link", name="新建申报"))
     page.select_option("#id_industry", label="包装印刷")
