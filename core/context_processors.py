@@ -32,9 +32,11 @@ def navigation(request):
     if user.is_staff:
         items.append(("admin", _("系统管理"), reverse("admin:index")))
     path = request.path
+    matches = [url for _k, _l, url in items if path.startswith(url) and url != "/"]
+    active = max(matches, key=len) if matches else None  # the most specific section wins
     return {
         "nav_items": [
-            {"key": key, "label": label, "url": url, "active": path.startswith(url) and url != "/"}
+            {"key": key, "label": label, "url": url, "active": url == active}
             for key, label, url in items
         ]
     }

@@ -182,7 +182,10 @@ class ListEntryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         from emergency_list.tasks import generate_list
 
         county = Region.objects.filter(code=request.data.get("county", "")).first()
-        year = int(request.data.get("year") or timezone.localdate().year)
+        try:
+            year = int(request.data.get("year") or timezone.localdate().year)
+        except (TypeError, ValueError) as exc:
+            raise serializers.ValidationError({"year": "年度格式不正确"}) from exc
         if county is None or not county.holds_enterprises:
             raise serializers.ValidationError({"county": "请指定县（市、区）区划代码"})
         if request.user.role not in (

@@ -89,7 +89,11 @@ def list_generate(request):
     user: User = request.user
     _require_bureau(user)
     county = get_object_or_404(Region, code=request.POST.get("county"))
-    year = int(request.POST.get("year") or timezone.localdate().year)
+    try:
+        year = int(request.POST.get("year") or timezone.localdate().year)
+    except ValueError:
+        messages.error(request, _("年度格式不正确"))
+        return redirect("emergency_list:index")
     if not county.holds_enterprises or not region_in_reach(user, county):
         raise PermissionDenied
     from emergency_list.tasks import generate_list
@@ -244,11 +248,11 @@ def alerts(request):
             return redirect("emergency_list:alert", pk=alert.pk)
         except (ValidationError, PermissionDenied) as exc:
             form.add_error(None, "；".join(getattr(exc, "messages", [str(exc)])))
-    past = (
-        Alert.objects.filter(cities__in=cities).distinct().select_related("called_by")[:50]
-        if cities
-        else []
-    )
+    visible = cities
+    if user.role == User.Role.COUNTY and user.region:
+        # A county reads its city's alerts (its own part of them).
+        visible = Region.objects.filter(pk=user.region.parent_id or user.region_id)
+    past = Alert.objects.filter(cities__in=visible).distinct().select_related("called_by")[:50]
     return render(
         request,
         "emergency_list/alerts.html",
@@ -281,8 +285,13 @@ def alert_detail(request, pk: int):
     user: User = request.user
     _require_bureau(user)
     alert = _alert_for(user, pk)
-    results = alert.results
+    results = dict(alert.results)
     duties = results.get("duties", [])
+    if user.role == User.Role.COUNTY:
+        # A county sees its own county's part of the alert (jurisdiction).
+        code = user.region.code
+        results["counties"] = [c for c in results.get("counties", []) if c["code"] == code]
+        duties = [d for d in duties if d.get("county_code") == code]
     page = Paginator(duties, 50).get_page(request.GET.get("page"))
     return render(
         request,
@@ -306,7 +315,8 @@ def alert_export_view(request, pk: int):
     from emergency_list.services.alerts import alert_export
 
     user: User = request.user
-    _require_bureau(user)
+    if user.role not in (User.Role.CITY, User.Role.PROVINCE, User.Role.ADMIN):
+        raise PermissionDenied
     alert = _alert_for(user, pk)
     tmp = Path(tempfile.mkdtemp()) / f"alert-{alert.pk}.xlsx"
     alert_export(alert, tmp)
