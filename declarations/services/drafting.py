@@ -415,17 +415,17 @@ def evidence_upload(
         raise ValidationError({"section": _("请选择材料所属部分")})
     if indicator_row is not None and indicator_row.declaration_id != declaration.pk:
         raise ValidationError({"indicator_row": _("指标不属于本申报")})
-    if indicator_row is not None:
-        section = Evidence.Section.INDICATOR
     if replaces is not None and (
         replaces.declaration_id != declaration.pk or replaces.replaced_by_id
     ):
         raise ValidationError({"replaces": _("只能替换本申报当前有效的材料")})
+    if indicator_row is None and replaces is not None:
+        indicator_row = replaces.indicator_row  # a replacement stays on the row it proves
+    if indicator_row is not None:
+        section = Evidence.Section.INDICATOR
     evidence = Evidence(
         declaration=declaration,
-        indicator_row=indicator_row
-        if indicator_row
-        else (replaces.indicator_row if replaces else None),
+        indicator_row=indicator_row,
         section=section,
         title=(title or checked.safe_name).strip()[:200],
         original_name=checked.safe_name,

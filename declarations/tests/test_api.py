@@ -639,11 +639,6 @@ def test_r_guar_2_a_guarantee_class_enterprise_may_declare_leading():
 # --- a service bug found while building the API: the correct behaviour, marked until fixed --
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="drafting.evidence_upload forces section=indicator only for an explicit "
-    "indicator_row, not for the row inherited from the replaced file",
-)
 def test_a_replacement_of_indicator_evidence_stays_in_the_indicator_section(api, enterprise_user):
     declaration = draft(enterprise_user)
     row = declaration.indicator_rows.first()
