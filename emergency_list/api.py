@@ -208,6 +208,19 @@ class ListEntryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
             status=status.HTTP_202_ACCEPTED,
         )
 
+    @extend_schema(request=None, responses={202: None})
+    @action(detail=True, methods=["post"])
+    def documents(self, request, pk=None):
+        """Render the 一厂一策 plan and the gate signboard of the entry's current revision."""
+        from emergency_list.services.documents import documents_request
+
+        entry = self.get_object()
+        documents_request(actor=request.user, entry=entry)
+        return Response(
+            {"entry": entry.pk, "revision": entry.revision, "status": "queued"},
+            status=status.HTTP_202_ACCEPTED,
+        )
+
     @extend_schema(
         parameters=[OpenApiParameter("scope", str, description="区划代码（县、市或省）")],
         responses=None,
@@ -255,3 +268,167 @@ class ListEntryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
                 },
             }
         )
+
+
+class AlertSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    level = serializers.ChoiceField(choices=["yellow", "orange", "red"])
+    cities = serializers.ListField(child=serializers.CharField(), write_only=True)
+    start_on = serializers.DateField()
+    end_on = serializers.DateField()
+    year = serializers.IntegerField(min_value=2019, max_value=2100)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class AlertViewSet(viewsets.ViewSet):
+    """Alert simulation: call one (province or city staff) and read past ones with the list
+    version they used. County users read their own county's part."""
+
+    def _visible(self):
+        from emergency_list.models import Alert
+
+        user = self.request.user
+        if user.role in (User.Role.PROVINCE, User.Role.ADMIN):
+            return Alert.objects.all()
+        if user.role == User.Role.CITY:
+            return Alert.objects.filter(cities=user.region)
+        if user.role == User.Role.COUNTY and user.region:
+            return Alert.objects.filter(cities__pk=user.region.parent_id or user.region_id)
+        raise PermissionDenied("只有生态环境部门可以查看预警测算")
+
+    def _present(self, alert, full: bool) -> dict:
+        results = dict(alert.results)
+        user = self.request.user
+        if user.role == User.Role.COUNTY:
+            code = user.region.code
+            results["counties"] = [c for c in results.get("counties", []) if c["code"] == code]
+            results["duties"] = [
+                d for d in results.get("duties", []) if d.get("county_code") == code
+            ]
+            results.pop("cities", None)
+            results.pop("overall", None)
+            results.pop("shortfalls", None)
+        if not full:
+            results.pop("duties", None)
+        return {
+            "id": alert.pk,
+            "level": alert.level,
+            "year": alert.year,
+            "cities": [c.code for c in alert.cities.all()],
+            "start_on": alert.start_on,
+            "end_on": alert.end_on,
+            "note": alert.note,
+            "called_by": alert.called_by.username,
+            "called_at": alert.called_at,
+            "results": results,
+        }
+
+    @extend_schema(responses=None)
+    def list(self, request):
+        alerts = (
+            self._visible().distinct().prefetch_related("cities").select_related("called_by")[:100]
+        )
+        return Response([self._present(a, full=False) for a in alerts])
+
+    @extend_schema(responses=None)
+    def retrieve(self, request, pk=None):
+        alert = get_object_or_404(self._visible().distinct(), pk=pk)
+        return Response(self._present(alert, full=True))
+
+    @extend_schema(request=AlertSerializer, responses=None)
+    def create(self, request):
+        from emergency_list.services.alerts import alert_call
+
+        s = AlertSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        data = dict(s.validated_data)
+        codes = data.pop("cities")
+        cities = list(Region.objects.filter(code__in=codes))
+        if len(cities) != len(set(codes)):
+            raise serializers.ValidationError({"cities": "区划代码不存在"})
+        alert = alert_call(actor=request.user, cities=cities, **data)
+        return Response(self._present(alert, full=True), status=status.HTTP_201_CREATED)
+
+
+class ExcelJobSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    region = serializers.CharField(source="region.code")
+    year = serializers.IntegerField()
+    status = serializers.CharField()
+    progress = serializers.IntegerField()
+    rows = serializers.IntegerField()
+    report = serializers.JSONField()
+    error = serializers.CharField()
+    sha256 = serializers.CharField()
+    download_url = serializers.SerializerMethodField()
+
+    def get_download_url(self, obj) -> str | None:
+        if obj.kind == "export" and obj.status == "ready":
+            return f"/list/excel/jobs/{obj.pk}/download/"
+        return None
+
+
+class ExcelJobViewSet(viewsets.ViewSet):
+    """Excel out (export) and in (upload → per-row report → confirm)."""
+
+    def _jobs(self):
+        from emergency_list.views import _jobs_for
+
+        if self.request.user.role not in (
+            User.Role.COUNTY,
+            User.Role.CITY,
+            User.Role.PROVINCE,
+            User.Role.ADMIN,
+        ):
+            raise PermissionDenied("只有生态环境部门可以导入导出清单")
+        return _jobs_for(self.request.user)
+
+    @extend_schema(responses=ExcelJobSerializer(many=True))
+    def list(self, request):
+        return Response(ExcelJobSerializer(self._jobs()[:100], many=True).data)
+
+    @extend_schema(responses=ExcelJobSerializer)
+    def retrieve(self, request, pk=None):
+        return Response(ExcelJobSerializer(get_object_or_404(self._jobs(), pk=pk)).data)
+
+    def _region_year(self, request):
+        region = Region.objects.filter(code=request.data.get("region", "")).first()
+        if region is None:
+            raise serializers.ValidationError({"region": "区划代码不存在"})
+        try:
+            year = int(request.data.get("year") or timezone.localdate().year)
+        except (TypeError, ValueError) as exc:
+            raise serializers.ValidationError({"year": "年度格式不正确"}) from exc
+        return region, year
+
+    @extend_schema(request=None, responses=ExcelJobSerializer)
+    @action(detail=False, methods=["post"])
+    def export(self, request):
+        from emergency_list.services.jobs import export_request
+
+        self._jobs()
+        region, year = self._region_year(request)
+        job = export_request(actor=request.user, region=region, year=year)
+        return Response(ExcelJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=None, responses=ExcelJobSerializer)
+    @action(detail=False, methods=["post"], url_path="import")
+    def import_(self, request):
+        from emergency_list.services.jobs import import_upload
+
+        self._jobs()
+        region, year = self._region_year(request)
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise serializers.ValidationError({"file": "请上传Excel文件"})
+        job = import_upload(actor=request.user, county=region, year=year, upload=upload)
+        return Response(ExcelJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=None, responses=ExcelJobSerializer)
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, pk=None):
+        from emergency_list.services.jobs import import_confirm
+
+        job = import_confirm(actor=request.user, job=get_object_or_404(self._jobs(), pk=pk))
+        return Response(ExcelJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)

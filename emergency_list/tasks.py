@@ -15,3 +15,4 @@ def generate_list(county_pk: int, year: int, actor_pk: int) -> int:
 
 
 from emergency_list.tasks_documents import render_entry_documents  # noqa: E402, F401
+from emergency_list.tasks_excel import export_list, import_list  # noqa: E402, F401

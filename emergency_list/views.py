@@ -362,3 +362,100 @@ def entry_document_download(request, pk: int, kind: str, index: int):
     )
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def _jobs_for(user: User):
+    from django.db.models import Q
+
+    from emergency_list.models import ExcelJob
+
+    units = county_units_for(user)
+    qs = ExcelJob.objects.select_related("region", "requested_by")
+    if user.role in (User.Role.PROVINCE, User.Role.ADMIN):
+        return qs
+    mine = Q(requested_by=user)
+    return qs.filter(mine | Q(region__in=units))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def excel(request):
+    """Export the list in the layout bureaus submit upward; import a county's workbook."""
+    from emergency_list.services.jobs import export_request, import_upload
+
+    user: User = request.user
+    _require_bureau(user)
+    today = timezone.localdate()
+    if request.method == "POST":
+        try:
+            year = int(request.POST.get("year") or today.year)
+            region = get_object_or_404(Region, code=request.POST.get("region", ""))
+            if request.POST.get("action") == "export":
+                job = export_request(actor=user, region=region, year=year)
+                messages.success(request, _("导出任务已提交"))
+            else:
+                upload = request.FILES.get("file")
+                if upload is None:
+                    raise ValidationError(_("请选择要导入的Excel文件"))
+                job = import_upload(actor=user, county=region, year=year, upload=upload)
+                messages.success(request, _("文件已上传，正在逐行校验"))
+            return redirect("emergency_list:job", pk=job.pk)
+        except ValueError:
+            messages.error(request, _("年度格式不正确"))
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, "；".join(getattr(exc, "messages", [str(exc)])))
+    scopes = []
+    if user.region is not None:
+        scopes.append(user.region)
+    if user.role in (User.Role.CITY, User.Role.PROVINCE, User.Role.ADMIN):
+        scopes += list(county_units_for(user).order_by("code")[:300])
+    return render(
+        request,
+        "emergency_list/excel.html",
+        {
+            "jobs": _jobs_for(user)[:30],
+            "scopes": scopes,
+            "year": today.year,
+            "counties": county_units_for(user).order_by("code")[:300],
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def job_detail(request, pk: int):
+    from emergency_list.services.jobs import import_confirm
+
+    user: User = request.user
+    _require_bureau(user)
+    job = get_object_or_404(_jobs_for(user), pk=pk)
+    if request.method == "POST":
+        try:
+            import_confirm(actor=user, job=job)
+            messages.success(request, _("已确认导入，正在后台处理"))
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, "；".join(getattr(exc, "messages", [str(exc)])))
+        return redirect("emergency_list:job", pk=pk)
+    template = "emergency_list/_job_status.html" if request.htmx else "emergency_list/job.html"
+    return render(request, template, {"job": job, "report": job.report or {}})
+
+
+@login_required
+def job_download(request, pk: int):
+    from django.http import FileResponse, HttpResponse
+
+    user: User = request.user
+    _require_bureau(user)
+    job = get_object_or_404(_jobs_for(user), pk=pk)
+    if job.status != job.Status.READY or not job.file:
+        return HttpResponse(
+            _("文件尚未生成完成"), status=409, content_type="text/plain; charset=utf-8"
+        )
+    response = FileResponse(
+        job.file.open("rb"),
+        as_attachment=True,
+        filename=f"{job.region.name}{job.year}年应急减排清单.xlsx",
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Checksum-SHA256"] = job.sha256
+    return response
