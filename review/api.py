@@ -583,13 +583,7 @@ class ReviewCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     )
     def rectification_report(self, request, pk=None, rectification_id=None):
         """The enterprise states what it rectified."""
-        r = self._rectification(self.get_object(), rectification_id)
-        serializer = NoteSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        r = onsite.rectification_report(
-            actor=request.user, rectification=r, note=serializer.validated_data["note"]
-        )
-        return Response(RectificationSerializer(r).data)
+        return self._rectification_note(request, rectification_id, onsite.rectification_report)
 
     @extend_schema(
         parameters=[RECTIFICATION_PARAM],
@@ -603,12 +597,13 @@ class ReviewCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     )
     def rectification_verify(self, request, pk=None, rectification_id=None):
         """City staff or a panel member verify the rectification."""
+        return self._rectification_note(request, rectification_id, onsite.rectification_verify)
+
+    def _rectification_note(self, request, rectification_id, service):
         r = self._rectification(self.get_object(), rectification_id)
         serializer = NoteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        r = onsite.rectification_verify(
-            actor=request.user, rectification=r, note=serializer.validated_data["note"]
-        )
+        r = service(actor=request.user, rectification=r, note=serializer.validated_data["note"])
         return Response(RectificationSerializer(r).data)
 
     @extend_schema(
