@@ -20,6 +20,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import queue
+import threading
 from array import array
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -28,7 +30,8 @@ from itertools import batched
 from pathlib import Path
 
 from django.db import connection, transaction
-from django.db.models import Count, FilteredRelation, Q, Sum
+from django.db.models import Count, FilteredRelation, FloatField, Q, Sum
+from django.db.models.functions import Cast
 from django.utils import timezone, translation
 from openpyxl import Workbook
 from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, Cell, WriteOnlyCell
@@ -193,7 +196,7 @@ def safe_text(value, *, ws, alignment: Alignment | None = None):
     the data. Everything else, numbers included, is returned unchanged."""
     if not isinstance(value, str):
         return value
-    if ILLEGAL_CHARACTERS_RE.search(value):
+    if not value.isprintable() and ILLEGAL_CHARACTERS_RE.search(value):
         value = clean_text(value)
     if value[:1] in FORMULA_TRIGGERS or value in ERROR_CODES:
         cell = WriteOnlyCell(ws, value)
@@ -300,15 +303,30 @@ def sheet_setup(ws) -> None:
     ws.row_dimensions[2].height = 42
 
 
+MERGE_ALL_UP_TO = 10_000  # enterprises
+IDENTITY_KEYS = ("seq", "name", "uscc")
+
+
+def merged_columns(n_enterprises: int) -> tuple[int, ...]:
+    """The enterprise columns merged over each enterprise's rows: all of them for a county or
+    a city; for more than 10,000 enterprises (the province) only 序号, 企业名称 and 统一社会信用代码
+    — 24 columns would be 2.4 million merged ranges, which Excel and WPS open very slowly (and
+    which cost ~5 s to write). The other enterprise cells are then filled on the enterprise's
+    first row only, exactly as inside a merged range, so the file reads back the same."""
+    if n_enterprises <= MERGE_ALL_UP_TO:
+        return ENTERPRISE_IDX
+    return tuple(COL[k] for k in IDENTITY_KEYS)
+
+
 class ListWorkbook:
     """Writes the 工业源 sheet one enterprise at a time and the 汇总 sheet at the end."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, merged: tuple[int, ...] = ENTERPRISE_IDX) -> None:
         self.path = Path(path)
         self.wb = Workbook(write_only=True)
         self.ws = self.wb.create_sheet(SHEET_LIST)
         self.summary = self.wb.create_sheet(SHEET_SUMMARY)
-        self.merges = StreamedMerges(ENTERPRISE_IDX)
+        self.merges = StreamedMerges(merged)
         for _group, first, last in header_groups():
             if last > first:
                 self.merges.add_fixed(
@@ -320,8 +338,8 @@ class ListWorkbook:
         for row in header_cells(self.ws):
             self.ws.append(row)
         self.row = HEADER_ROWS
-        # One reusable styled cell per enterprise column: the style is resolved once.
-        self._ent_cells = {i: self._merged_cell() for i in ENTERPRISE_IDX}
+        # One reusable styled cell per merged column: the style is resolved once.
+        self._ent_cells = {i: self._merged_cell() for i in merged}
 
     def _merged_cell(self) -> Cell:
         c = WriteOnlyCell(self.ws)
@@ -334,16 +352,20 @@ class ListWorkbook:
         rows = rows or [[None] * NCOL]
         first = rows[0]
         ws = self.ws
+        styled = self._ent_cells
         for i in ENTERPRISE_IDX:
             v = enterprise[i]
             if v is None or v == "":
                 continue
+            cell = styled.get(i)
             if isinstance(v, str):
-                v = safe_text(v, ws=ws, alignment=MERGED_ALIGN)
-                if isinstance(v, Cell):
+                v = safe_text(v, ws=ws, alignment=MERGED_ALIGN if cell is not None else None)
+                if isinstance(v, Cell) or cell is None:
                     first[i] = v
                     continue
-            cell = self._ent_cells[i]
+            if cell is None:
+                first[i] = v
+                continue
             cell.value = v
             first[i] = cell
         start = self.row + 1
@@ -397,6 +419,14 @@ def text_row_cells(ws, values: list, bold: bool = False) -> list:
 # From the database
 # ---------------------------------------------------------------------------------------------
 
+# Numbers are read as float8: the cell text openpyxl writes is the same (it formats a Decimal
+# through float with "%.16g", and numeric(14,4) has at most 14 significant digits), and both
+# the driver and openpyxl handle floats several times faster.
+_ENTRY_NUMBERS = {
+    "f_longitude": "enterprise__longitude",
+    "f_latitude": "enterprise__latitude",
+    **{f"f_{p}_tpa": f"{p}_tpa" for p in POLLUTANTS},
+}
 _ENTRY_FIELDS = (
     "id",
     "county__name",
@@ -405,8 +435,8 @@ _ENTRY_FIELDS = (
     "enterprise__name",
     "enterprise__uscc",
     "enterprise__address",
-    "enterprise__longitude",
-    "enterprise__latitude",
+    "f_longitude",
+    "f_latitude",
     "main__industry__gbt4754",
     "main__industry__name",
     "grade__name",
@@ -424,23 +454,41 @@ _ENTRY_FIELDS = (
     "responsible_person",
     "contact_mobile",
     "note",
-    *(f"{p}_tpa" for p in POLLUTANTS),
+    *(f"f_{p}_tpa" for p in POLLUTANTS),
 )
 _MEASURE_FIELDS = ("action", "ratio_pct", "transport_rule", "text") + tuple(
     f"{p}_td" for p in POLLUTANTS
 )
+_MEASURE_NUMBERS = ("ratio_pct", *(f"{p}_td" for p in POLLUTANTS))
 _LEVEL_ALIAS = {AlertLevel.RED: "m_red", AlertLevel.ORANGE: "m_orange", AlertLevel.YELLOW: "m_yel"}
+_PROCESS_NUMBERS = {
+    "f_capacity": "process__line__design_capacity",
+    **{f"f_{p}_tpa": f"{p}_tpa" for p in POLLUTANTS},
+    **{
+        f"f_{_LEVEL_ALIAS[lv]}_{f}": f"{_LEVEL_ALIAS[lv]}__{f}"
+        for lv in PRINT_ORDER
+        for f in _MEASURE_NUMBERS
+    },
+}
 _PROCESS_FIELDS = (
     "entry_id",
     "process_id",
     "process__name",
     "process__line__name",
     "process__line__products",
-    "process__line__design_capacity",
+    "f_capacity",
     "process__line__capacity_unit",
-    *(f"{p}_tpa" for p in POLLUTANTS),
-    *(f"{_LEVEL_ALIAS[lv]}__{f}" for lv in PRINT_ORDER for f in _MEASURE_FIELDS),
+    *(f"f_{p}_tpa" for p in POLLUTANTS),
+    *(
+        f"f_{_LEVEL_ALIAS[lv]}_{f}" if f in _MEASURE_NUMBERS else f"{_LEVEL_ALIAS[lv]}__{f}"
+        for lv in PRINT_ORDER
+        for f in _MEASURE_FIELDS
+    ),
 )
+
+
+def _floats(fields: dict[str, str]) -> dict:
+    return {alias: Cast(field, FloatField()) for alias, field in fields.items()}
 
 
 def main_industry_relation() -> FilteredRelation:
@@ -747,13 +795,6 @@ def _summary_rows(ws, *, region: Region, year: int, entries, totals: Totals, n_p
     return rows, merges
 
 
-def _repeatable_read() -> None:
-    """One snapshot for rows, totals and summary (PostgreSQL); must be the first statement."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cur:
-            cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-
-
 def list_export(
     *,
     region: Region,
@@ -761,40 +802,44 @@ def list_export(
     out_path: Path | str,
     progress: Callable[[int, int], None] | None = None,
     chunk: int = CHUNK,
+    prefetch: bool = True,
 ) -> dict:
     """Write the list of ``region`` (a county, a city or the province) for ``year`` to
-    ``out_path``; return ``{"enterprises", "rows", "sums"}`` where ``sums`` holds the
-    per-pollutant totals of the baseline (t/a) and of each level's cuts (t/d) as written.
+    ``out_path``; return ``{"enterprises", "rows", "processes", "sums"}`` where ``sums`` holds
+    the per-pollutant totals of the baseline (t/a) and of each level's cuts (t/d) as written.
     ``progress(done, total)`` is called per chunk of enterprises. On any error the partial file
-    is removed and the error raised."""
+    is removed and the error raised.
+
+    Run outside a transaction on PostgreSQL, everything is read in one REPEATABLE READ
+    snapshot, and (``prefetch``) a second connection sharing that snapshot reads the next
+    chunks while this thread writes, so the database's time overlaps openpyxl's."""
     out_path = Path(out_path)
     try:
         outermost = not connection.in_atomic_block
         with translation.override("zh-hans"), transaction.atomic():
-            if outermost:  # inside a caller's transaction, its snapshot rules
-                _repeatable_read()
-            return _export(region, year, out_path, progress, chunk)
+            snapshot = None
+            if outermost and connection.vendor == "postgresql":
+                snapshot = _repeatable_read()  # inside a caller's transaction, its own rules
+            return _export(region, year, out_path, progress, chunk, snapshot if prefetch else None)
     except BaseException:
         out_path.unlink(missing_ok=True)
         raise
 
 
-def _export(region, year, out_path, progress, chunk) -> dict:
-    labels = _Labels()
-    entries = entries_in(region, year)
-    total = entries.count()
-    book = ListWorkbook(out_path)
-    try:
-        return _write(book, region, year, entries, total, labels, progress, chunk)
-    except BaseException:
-        book.abandon()
-        raise
+def _repeatable_read() -> str:
+    """Start this transaction's snapshot (the first statement) and export it."""
+    with connection.cursor() as cur:
+        cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        cur.execute("SELECT pg_export_snapshot()")
+        return cur.fetchone()[0]
 
 
-def _write(book, region, year, entries, total, labels, progress, chunk) -> dict:
-    ws = book.ws
+def _chunks(region: Region, year: int, chunk: int):
+    """(entries, their processes by entry, equipment by process), ``chunk`` entries at a time,
+    in the list's order: county, enterprise name."""
     qs = (
-        entries.annotate(main=main_industry_relation())
+        entries_in(region, year)
+        .annotate(main=main_industry_relation(), **_floats(_ENTRY_NUMBERS))
         .order_by("county__code", "enterprise__name", "id")
         .values_list(*_ENTRY_FIELDS)
     )
@@ -802,13 +847,13 @@ def _write(book, region, year, entries, total, labels, progress, chunk) -> dict:
         alias: FilteredRelation("measures", condition=Q(measures__level=lv))
         for lv, alias in _LEVEL_ALIAS.items()
     }
-    seq = n_rows = n_processes = 0
     for part in batched(qs.iterator(chunk_size=chunk), chunk):
         ids = [e[0] for e in part]
         procs: dict[int, list[tuple]] = {}
         for p in (
             EntryProcess.objects.filter(entry_id__in=ids)
             .annotate(**relations)
+            .annotate(**_floats(_PROCESS_NUMBERS))
             .order_by("entry_id", "process__line_id", "process_id")
             .values_list(*_PROCESS_FIELDS)
         ):
@@ -820,11 +865,87 @@ def _write(book, region, year, entries, total, labels, progress, chunk) -> dict:
             .values_list("process_id", "name", "quantity")
         ):
             equipment.setdefault(pid, []).append((name, qty))
+        yield part, procs, equipment
+
+
+_DONE = object()
+
+
+class _Failed:
+    def __init__(self, exc: BaseException) -> None:
+        self.exc = exc
+
+
+def _prefetched(region: Region, year: int, chunk: int, snapshot: str, depth: int = 2):
+    """``_chunks`` read by a worker thread on its own connection, in the caller's snapshot,
+    at most ``depth`` chunks ahead (memory stays bounded)."""
+    out: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                out.put(item, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def work() -> None:
+        try:
+            with transaction.atomic(), connection.cursor() as cur:
+                cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                cur.execute("SET TRANSACTION SNAPSHOT %s", [snapshot])
+                for item in _chunks(region, year, chunk):
+                    if not put(item):
+                        return
+            put(_DONE)
+        except BaseException as exc:  # handed to the writing thread
+            put(_Failed(exc))
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=work, name="list-export-prefetch", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = out.get()
+            if item is _DONE:
+                return
+            if isinstance(item, _Failed):
+                raise item.exc
+            yield item
+    finally:
+        stop.set()
+        worker.join()
+
+
+def _export(region, year, out_path, progress, chunk, snapshot) -> dict:
+    labels = _Labels()
+    entries = entries_in(region, year)
+    total = entries.count()
+    book = ListWorkbook(out_path, merged=merged_columns(total))
+    chunks = (
+        _prefetched(region, year, chunk, snapshot) if snapshot else _chunks(region, year, chunk)
+    )
+    try:
+        return _write(book, chunks, region, year, entries, total, labels, progress)
+    except BaseException:
+        book.abandon()
+        raise
+    finally:
+        chunks.close()
+
+
+def _write(book, chunks, region, year, entries, total, labels, progress) -> dict:
+    ws = book.ws
+    seq = n_rows = n_processes = 0
+    for part, procs, equipment in chunks:
         for e in part:
             seq += 1
+            mine = procs.get(e[0], ())
             rows = [
-                _process_row(p, equipment_text(equipment.get(p[1], [])), labels, ws)
-                for p in procs.get(e[0], [])
+                _process_row(p, equipment_text(equipment.get(p[1], ())), labels, ws) for p in mine
             ]
             if not rows:  # on the list without air processes: its baseline, no measures
                 row = [None] * NCOL
@@ -833,7 +954,7 @@ def _write(book, region, year, entries, total, labels, progress, chunk) -> dict:
                 rows = [row]
             book.add_enterprise(_enterprise_values(e, seq, labels), rows)
             n_rows += len(rows)
-            n_processes += len(procs.get(e[0], ()))
+            n_processes += len(mine)
         if progress:
             progress(seq, total)
     totals = list_totals(entries)

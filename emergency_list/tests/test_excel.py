@@ -2,6 +2,7 @@
 files an upload can be (R-LIST-1, R-LIST-2, R-LIST-7, R-LIST-8)."""
 
 import io
+import threading
 import zipfile
 from datetime import date
 from decimal import Decimal
@@ -859,3 +860,54 @@ def test_an_invalid_upload_fails_validation_and_cannot_be_confirmed(
 
 def test_measures_print_red_orange_yellow():
     assert PRINT_ORDER == (AlertLevel.RED, AlertLevel.ORANGE, AlertLevel.YELLOW)
+
+
+def test_province_scale_layout_merges_fewer_columns_and_reads_back_the_same(tmp_path, monkeypatch):
+    """Above MERGE_ALL_UP_TO enterprises only 序号, 企业名称 and 统一社会信用代码 are merged; the
+    other enterprise cells sit on the first row only, so the file imports the same way."""
+    from emergency_list.services import excel_export
+
+    seed_county()
+    full, _ = export(tmp_path, name="full.xlsx")
+    monkeypatch.setattr(excel_export, "MERGE_ALL_UP_TO", 2)
+    slim, _ = export(tmp_path, name="slim.xlsx")
+    assert data_rows(slim) == data_rows(full)
+    merged = openpyxl.load_workbook(slim)[SHEET_LIST].merged_cells.ranges
+    columns = {r.min_col - 1 for r in merged if r.min_row > HEADER_ROWS}
+    assert columns == {COL["seq"], COL["name"], COL["uscc"]}
+    county = Region.objects.get(code="410184")
+    report = import_validate(county=county, year=YEAR, path=slim)
+    assert report["ok"] and report["enterprises"] == 8
+
+
+@pytest.mark.django_db(transaction=True)
+def test_export_reads_ahead_on_a_second_connection_in_the_same_snapshot(reference_data, tmp_path):
+    """Outside a transaction the export reads in a REPEATABLE READ snapshot that a second
+    connection shares to read ahead; the file is the same as read in one thread."""
+    seed_county()
+    county = Region.objects.get(code="410184")
+    ahead = tmp_path / "ahead.xlsx"
+    plain = tmp_path / "plain.xlsx"
+    result = list_export(region=county, year=YEAR, out_path=ahead, chunk=3)
+    list_export(region=county, year=YEAR, out_path=plain, chunk=3, prefetch=False)
+    assert data_rows(ahead) == data_rows(plain)
+    assert result["enterprises"] == 8 and result["rows"] == len(data_rows(ahead))
+    # a failure while reading ahead reaches the caller, and no file is left
+    from emergency_list.services import excel_export
+
+    threads = []
+
+    def broken(*args, **kwargs):
+        threads.append(threading.current_thread().name)
+        raise RuntimeError("connection lost")
+        yield
+
+    original = excel_export._chunks
+    excel_export._chunks = broken
+    try:
+        with pytest.raises(RuntimeError, match="connection lost"):
+            list_export(region=county, year=YEAR, out_path=tmp_path / "x.xlsx")
+    finally:
+        excel_export._chunks = original
+    assert not (tmp_path / "x.xlsx").exists()
+    assert threads == ["list-export-prefetch"]

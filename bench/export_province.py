@@ -1,0 +1,282 @@
+"""Benchmark: the province's emergency list in Excel, against openpyxl alone.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/jixiao_bench \
+        .venv/bin/python bench/export_province.py [--enterprises 100000] [--year 2026]
+
+1. Migrates; seeds the enterprises if fewer exist (grading.services.demo.enterprises_seed), the
+   measure templates if none, and this year's list entries of every enterprise without one
+   (emergency_list.services.bulk.entries_bulk_create), timing what it creates.
+2. Child process A: ``list_export`` of the province (database, rows, styles, merged enterprise
+   cells, 汇总 sheet) into a file; wall time and peak resident memory of that process.
+3. Child process B, "openpyxl alone": the same cell values in the same layout (two header
+   rows, widths, frozen panes, the same styled enterprise cells, the same 汇总 rows) written by
+   a write-only openpyxl workbook with no database. The values come from reading A's file back
+   (read-only openpyxl); only the writing is timed. B writes no merged ranges (openpyxl's own
+   ``merged_cells`` cannot hold millions of ranges, see excel_export), so B is a lower bound.
+
+Each measurement runs in its own process so the two peaks are separate (ru_maxrss of the
+child). Prints both times, the ratio, both peaks, rows and file size.
+"""
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from itertools import islice
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+# Measure what production runs: DEBUG off (DEBUG keeps every query's SQL in memory).
+os.environ.setdefault("DEBUG", "False")
+os.environ.setdefault("SECRET_KEY", "bench-only-not-a-secret")
+
+
+def peak_mib() -> float:
+    """This process's own peak resident memory. VmHWM, not ru_maxrss: after fork and exec,
+    Linux reports in ru_maxrss the larger of the child's peak and the parent's size at fork."""
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def setup_django() -> None:
+    import django
+
+    django.setup()
+
+
+# --- child A: the service ----------------------------------------------------------------------
+
+
+def child_export(out: str, year: int) -> dict:
+    setup_django()
+    from emergency_list.services.excel_export import list_export
+    from grading.models import Region
+
+    province = Region.objects.get(level=Region.Level.PROVINCE)
+    started = time.perf_counter()
+    result = list_export(region=province, year=year, out_path=out)
+    seconds = time.perf_counter() - started
+    return {
+        "seconds": seconds,
+        "peak_mib": peak_mib(),
+        "rows": result["rows"],
+        "enterprises": result["enterprises"],
+    }
+
+
+# --- child B: openpyxl alone ---------------------------------------------------------------------
+
+
+def child_baseline(source: str, out: str, rows: int, enterprises: int) -> dict:
+    setup_django()  # for the layout constants only; no query is made
+    from openpyxl import Workbook, load_workbook
+    from openpyxl.cell.cell import WriteOnlyCell
+    from openpyxl.worksheet.cell_range import CellRange
+
+    from emergency_list.services.excel_export import (
+        COL,
+        HEADER_ROWS,
+        MERGED_ALIGN,
+        NCOL,
+        SHEET_LIST,
+        SHEET_SUMMARY,
+        header_cells,
+        header_groups,
+        merged_columns,
+        sheet_setup,
+    )
+
+    src = load_workbook(source, read_only=True)
+    merged = merged_columns(enterprises)
+    writing = 0.0
+    t = time.perf_counter()
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(SHEET_LIST)
+    summary = wb.create_sheet(SHEET_SUMMARY)
+    sheet_setup(ws)
+    ranges = ws.merged_cells.ranges  # a set: MultiCellRange.add is quadratic
+    for _group, first, last in header_groups():
+        if last > first:
+            ranges.add(CellRange(min_col=first + 1, min_row=1, max_col=last + 1, max_row=1))
+    for row in header_cells(ws):
+        ws.append(row)
+    styled = {}
+    for i in merged:
+        styled[i] = WriteOnlyCell(ws)
+        styled[i].alignment = MERGED_ALIGN
+    writing += time.perf_counter() - t
+
+    def close_group(first_row: int, last_row: int) -> None:
+        if last_row > first_row:
+            for i in merged:
+                ranges.add(
+                    CellRange(min_col=i + 1, min_row=first_row, max_col=i + 1, max_row=last_row)
+                )
+
+    uscc = COL["uscc"]
+    n = 0
+    group_start = None
+    source_rows = src[SHEET_LIST].iter_rows(min_row=HEADER_ROWS + 1, values_only=True)
+    # islice: stop at the last row, before the reader parses A's <mergeCells>
+    for values in islice(source_rows, rows):
+        values = list(values) + [None] * (NCOL - len(values))
+        t = time.perf_counter()
+        row_number = HEADER_ROWS + 1 + n
+        if values[uscc] is not None:
+            if group_start is not None:
+                close_group(group_start, row_number - 1)
+            group_start = row_number
+            for i, cell in styled.items():
+                v = values[i]
+                if v is not None:
+                    cell.value = v
+                    values[i] = cell
+        ws.append(values)
+        writing += time.perf_counter() - t
+        n += 1
+    summary_rows = [list(r) for r in src[SHEET_SUMMARY].iter_rows(values_only=True)]
+    t = time.perf_counter()
+    if group_start is not None:
+        close_group(group_start, HEADER_ROWS + n)
+    summary.merged_cells.ranges.add(CellRange("A1:H1"))
+    for r in summary_rows:
+        summary.append(r)
+    wb.save(out)
+    writing += time.perf_counter() - t
+    src.close()
+    return {"seconds": writing, "peak_mib": peak_mib(), "rows": n}
+
+
+# --- parent ------------------------------------------------------------------------------------
+
+
+def prepare(enterprises: int, year: int) -> None:
+    setup_django()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from emergency_list.models import ListEntry, MeasureTemplate
+    from emergency_list.services.bulk import entries_bulk_create
+    from emergency_list.services.measures import templates_load_all
+    from grading.models import Enterprise, Region
+    from grading.services.demo import enterprises_seed
+
+    call_command("migrate", verbosity=0)
+    if not Region.objects.exists():
+        call_command("load_reference", verbosity=0)
+    have = Enterprise.objects.count()
+    if have < enterprises:
+        t = time.perf_counter()
+        n = enterprises_seed(count=enterprises)
+        print(f"seeded {n} enterprises in {time.perf_counter() - t:.1f} s")
+    if not MeasureTemplate.objects.exists():
+        templates_load_all()
+    t = time.perf_counter()
+    created = entries_bulk_create(year=year)
+    if created:
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        print(
+            f"entries_bulk_create: {created} entries in {time.perf_counter() - t:.1f} s "
+            f"(parent peak {peak_mib():.0f} MiB)"
+        )
+    print(
+        f"enterprises: {Enterprise.objects.count()}, "
+        f"list entries {year}: {ListEntry.objects.filter(year=year).count()}"
+    )
+
+
+def run_child(*args: str) -> dict:
+    proc = subprocess.run(
+        [sys.executable, __file__, *args], capture_output=True, text=True, env=os.environ
+    )
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stdout + proc.stderr)
+        raise SystemExit(f"child {args[:2]} failed")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--enterprises", type=int, default=100_000)
+    parser.add_argument("--year", type=int, default=time.localtime().tm_year)
+    parser.add_argument("--rounds", type=int, default=2, help="alternating runs of each")
+    parser.add_argument("--child", choices=["export", "baseline"])
+    parser.add_argument("--source")
+    parser.add_argument("--out")
+    parser.add_argument("--rows", type=int)
+    parser.add_argument("--count", type=int)
+    parser.add_argument("--keep", action="store_true", help="keep the two workbooks")
+    args = parser.parse_args()
+    if args.child == "export":
+        print(json.dumps(child_export(args.out, args.year)))
+        return
+    if args.child == "baseline":
+        print(json.dumps(child_baseline(args.source, args.out, args.rows, args.count)))
+        return
+    prepare(args.enterprises, args.year)
+    folder = Path(tempfile.mkdtemp(prefix="bench-export-"))
+    service_file, plain_file = folder / "province.xlsx", folder / "openpyxl-alone.xlsx"
+    services, plains = [], []
+    for n in range(1, args.rounds + 1):
+        service = run_child(
+            "--child", "export", "--out", str(service_file), "--year", str(args.year)
+        )
+        plain = run_child(
+            "--child",
+            "baseline",
+            "--source",
+            str(service_file),
+            "--out",
+            str(plain_file),
+            "--rows",
+            str(service["rows"]),
+            "--count",
+            str(service["enterprises"]),
+        )
+        assert plain["rows"] == service["rows"], (plain["rows"], service["rows"])
+        services.append(service)
+        plains.append(plain)
+        print(
+            f"round {n}: list_export {service['seconds']:.1f} s (peak {service['peak_mib']:.0f}"
+            f" MiB); openpyxl alone {plain['seconds']:.1f} s (peak {plain['peak_mib']:.0f} MiB)"
+        )
+    best_s = min(x["seconds"] for x in services)
+    best_p = min(x["seconds"] for x in plains)
+    print(f"rows: {services[0]['rows']} (enterprises {services[0]['enterprises']})")
+    print(
+        f"list_export (province): best {best_s:.1f} s, peak "
+        f"{max(x['peak_mib'] for x in services):.0f} MiB, "
+        f"file {service_file.stat().st_size / 2**20:.1f} MiB"
+    )
+    print(
+        f"openpyxl alone:         best {best_p:.1f} s, peak "
+        f"{max(x['peak_mib'] for x in plains):.0f} MiB, "
+        f"file {plain_file.stat().st_size / 2**20:.1f} MiB"
+    )
+    print(
+        f"ratio (best/best): {best_s / best_p:.2f}x; per round: "
+        + ", ".join(
+            f"{a['seconds'] / b['seconds']:.2f}x" for a, b in zip(services, plains, strict=True)
+        )
+        + " (goal <= 1.3x; service peak goal <= 300 MiB)"
+    )
+    if args.keep:
+        print(f"files kept in {folder}")
+    else:
+        for f in (service_file, plain_file):
+            f.unlink(missing_ok=True)
+        folder.rmdir()
+
+
+if __name__ == "__main__":
+    main()
