@@ -76,7 +76,7 @@ def child_export(out: str, year: int) -> dict:
 # --- child B: openpyxl alone ---------------------------------------------------------------------
 
 
-def child_baseline(source: str, out: str, rows: int, enterprises: int) -> dict:
+def child_baseline(source: str, out: str, rows: int, enterprises: int, merges: bool = True) -> dict:
     setup_django()  # for the layout constants only; no query is made
     from openpyxl import Workbook, load_workbook
     from openpyxl.cell.cell import WriteOnlyCell
@@ -116,7 +116,7 @@ def child_baseline(source: str, out: str, rows: int, enterprises: int) -> dict:
     writing += time.perf_counter() - t
 
     def close_group(first_row: int, last_row: int) -> None:
-        if last_row > first_row:
+        if merges and last_row > first_row:
             for i in merged:
                 ranges.add(
                     CellRange(min_col=i + 1, min_row=first_row, max_col=i + 1, max_row=last_row)
@@ -216,12 +216,21 @@ def main() -> None:
     parser.add_argument("--rows", type=int)
     parser.add_argument("--count", type=int)
     parser.add_argument("--keep", action="store_true", help="keep the two workbooks")
+    parser.add_argument("--no-merges", action="store_true", help="(child) write no merged ranges")
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="also time openpyxl alone without the merged ranges (a floor, not the same file)",
+    )
     args = parser.parse_args()
     if args.child == "export":
         print(json.dumps(child_export(args.out, args.year)))
         return
     if args.child == "baseline":
-        print(json.dumps(child_baseline(args.source, args.out, args.rows, args.count)))
+        result = child_baseline(
+            args.source, args.out, args.rows, args.count, merges=not args.no_merges
+        )
+        print(json.dumps(result))
         return
     prepare(args.enterprises, args.year)
     folder = Path(tempfile.mkdtemp(prefix="bench-export-"))
@@ -250,6 +259,25 @@ def main() -> None:
             f"round {n}: list_export {service['seconds']:.1f} s (peak {service['peak_mib']:.0f}"
             f" MiB); openpyxl alone {plain['seconds']:.1f} s (peak {plain['peak_mib']:.0f} MiB)"
         )
+        if args.floor:
+            floor = run_child(
+                "--child",
+                "baseline",
+                "--no-merges",
+                "--source",
+                str(service_file),
+                "--out",
+                str(plain_file),
+                "--rows",
+                str(service["rows"]),
+                "--count",
+                str(service["enterprises"]),
+            )
+            print(
+                f"round {n}: openpyxl alone without merged ranges {floor['seconds']:.1f} s "
+                f"(peak {floor['peak_mib']:.0f} MiB): ratio "
+                f"{service['seconds'] / floor['seconds']:.2f}x against this floor"
+            )
     best_s = min(x["seconds"] for x in services)
     best_p = min(x["seconds"] for x in plains)
     print(f"rows: {services[0]['rows']} (enterprises {services[0]['enterprises']})")

@@ -8,11 +8,14 @@ against the targets (R-LIST-7). Columns the platform does not hold (乡镇/街�
 实际产量, 减排基准, 燃料) are kept in the layout and left empty.
 
 Province scale (100,000 enterprises, ~400,000 rows) streams: openpyxl's write-only mode with
-lxml, the database read in chunks of entries inside one REPEATABLE READ snapshot (rows, totals
-and the summary agree even while counties edit), and merged ranges kept as two integer arrays
-and written as XML at the end. openpyxl's own ``ws.merged_cells`` is not usable at this size:
-``MultiCellRange.add`` checks every existing range (24,000 ranges took 214 s here) and each
-``CellRange`` costs ~300 bytes (2.4 million ranges for a province: ~700 MB before writing).
+lxml; the database read in chunks of entries inside one REPEATABLE READ snapshot (rows, totals
+and the summary agree even while counties edit), a second connection in the same snapshot
+reading the next chunks while openpyxl writes; numbers read as floats; merged ranges kept as
+two integer arrays and written as XML at the end. openpyxl's own ``ws.merged_cells`` is not
+usable at this size: ``MultiCellRange.add`` checks every existing range (24,000 ranges took
+214 s here) and each ``CellRange`` costs ~300 bytes. Above 10,000 enterprises only three
+columns are merged (see ``merged_columns``). Measured (bench/export_province.py): the province
+in ~210-230 s at ~180 MiB peak, the same time as openpyxl alone writing the same file.
 """
 
 from __future__ import annotations
@@ -308,11 +311,12 @@ IDENTITY_KEYS = ("seq", "name", "uscc")
 
 
 def merged_columns(n_enterprises: int) -> tuple[int, ...]:
-    """The enterprise columns merged over each enterprise's rows: all of them for a county or
-    a city; for more than 10,000 enterprises (the province) only 序号, 企业名称 and 统一社会信用代码
-    — 24 columns would be 2.4 million merged ranges, which Excel and WPS open very slowly (and
-    which cost ~5 s to write). The other enterprise cells are then filled on the enterprise's
-    first row only, exactly as inside a merged range, so the file reads back the same."""
+    """The enterprise columns merged over each enterprise's rows: all of them for a county
+    or a city; for more than 10,000 enterprises (the province) only 序号, 企业名称 and
+    统一社会信用代码. 24 columns would be 2.4 million merged ranges: ~5 s more to write,
+    ~85 MB more XML, and spreadsheet programs are slow with that many merges (not measured
+    here). The other enterprise cells are then filled on the enterprise's first row only,
+    exactly as inside a merged range, so the file reads back the same."""
     if n_enterprises <= MERGE_ALL_UP_TO:
         return ENTERPRISE_IDX
     return tuple(COL[k] for k in IDENTITY_KEYS)

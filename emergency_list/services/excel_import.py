@@ -628,24 +628,28 @@ def _check_rows(g: GroupData, report: _Report, ref: _Reference) -> None:
                 % "、".join(f"{p.line.name}/{p.name}" for p in missing[:10]),
             )
             g.ok = False
-    if not g.ok or g.industry is None:
-        return
-    probe = _probe_entry(g, ref)
-    for row in g.rows:
+    for row in g.rows:  # a day's cut cannot exceed a day's emissions
         if not row.ok:
             continue
-        ep = EntryProcess(**{f"{p}_tpa": row.tpa[p] for p in POLLUTANTS})
         daily = {p: row.tpa[p] / g.operating_days for p in POLLUTANTS}
         for level in PRINT_ORDER:
-            m = row.measures[level]
             for p in POLLUTANTS:
-                if m.cuts[p] > daily[p] + TOLERANCE:
+                if row.measures[level].cuts[p] > daily[p] + TOLERANCE:
                     report.add(
                         row.row,
                         COL[f"{level}_{p}"],
                         _("减排量大于该工序日均排放量（%s吨/日）") % daily[p].quantize(Q4),
                     )
                     row.ok = False
+    if not g.ok or g.industry is None:
+        return  # the guide's measures depend on a valid grade, industry and flags
+    probe = _probe_entry(g, ref)
+    for row in g.rows:
+        if not row.ok:
+            continue
+        ep = EntryProcess(**{f"{p}_tpa": row.tpa[p] for p in POLLUTANTS})
+        for level in PRINT_ORDER:
+            m = row.measures[level]
             expected = measure_for(probe, ep, level, ref.index, g.industry.pk)
             if is_weaker(
                 action=m.action,
