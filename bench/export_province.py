@@ -3,7 +3,7 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/jixiao_bench \
         .venv/bin/python bench/export_province.py [--enterprises 100000] [--year 2026]
 
-1. Migrates; seeds the enterprises if fewer exist (grading.services.demo.enterprises_seed), the
+1. Migrates; seeds the enterprises if fewer exist (demo.services.enterprises_seed), the
    measure templates if none, and this year's list entries of every enterprise without one
    (emergency_list.services.bulk.entries_bulk_create), timing what it creates.
 2. Child process A: ``list_export`` of the province (database, rows, styles, merged enterprise
@@ -164,11 +164,11 @@ def prepare(enterprises: int, year: int) -> None:
     from django.core.management import call_command
     from django.db import connection
 
+    from demo.services import enterprises_seed
     from emergency_list.models import ListEntry, MeasureTemplate
     from emergency_list.services.bulk import entries_bulk_create
     from emergency_list.services.measures import templates_load_all
     from grading.models import Enterprise, Region
-    from grading.services.demo import enterprises_seed
 
     call_command("migrate", verbosity=0)
     if not Region.objects.exists():

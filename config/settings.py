@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "declarations",
     "review",
     "emergency_list",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -107,7 +108,7 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
     # Inactive accounts (registrations awaiting the county) get their own message on login.
-    "django.contrib.auth.backends.AllowAllUsersModelBackend",
+    "grading.backends.AccountBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {

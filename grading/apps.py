@@ -7,4 +7,7 @@ class GradingConfig(AppConfig):
     verbose_name = _("绩效分级基础")
 
     def ready(self) -> None:
+        from grading.hooks import register_hooks
+
+        register_hooks()
         from grading import checks  # noqa: F401  (registers system checks)

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from core.audit import event_list_for
 from core.forms import add_service_errors
+from core.hooks import collect
 from core.models import Notification
 from core.notifications import unread_for
 from grading import selectors
@@ -60,67 +61,17 @@ def home(request):
 
 @login_required
 def inbox(request):
-    """What waits for the user, oldest first; later stages add their queues here."""
+    """What waits for the user, oldest first: the sections every stage registers."""
     user: User = request.user
-    sections = []
-    if user.role == User.Role.COUNTY or user.is_superuser:
-        pending = selectors.registration_pending_list(viewer=user)
-        sections.append(
-            {
-                "key": "registrations",
-                "title": _("企业账户注册审核"),
-                "items": pending[:50],
-                "count": pending.count(),
-                "template": "grading/inbox/registrations.html",
-            }
-        )
-    from declarations.selectors import declaration_list
-    from review.selectors import case_list
-
-    if user.role == User.Role.ENTERPRISE:
-        mine = declaration_list(viewer=user).filter(status__in=["draft", "returned"])
-        sections.append(
-            {
-                "key": "declarations",
-                "title": _("待填报或退回修改的申报"),
-                "items": mine[:50],
-                "count": mine.count(),
-                "template": "declarations/inbox/enterprise.html",
-            }
-        )
-    elif user.role in (User.Role.COUNTY, User.Role.ADMIN):
-        waiting = declaration_list(viewer=user, status="submitted").order_by("submitted_at", "id")
-        sections.append(
-            {
-                "key": "declarations",
-                "title": _("已提交待初审的申报"),
-                "items": waiting[:50],
-                "count": waiting.count(),
-                "template": "declarations/inbox/submitted.html",
-            }
-        )
-    stage = {
-        User.Role.COUNTY: "county",
-        User.Role.CITY: "city",
-        User.Role.EXPERT: "city",
-        User.Role.PROVINCE: "province",
-    }.get(user.role)
-    if stage:
-        cases = case_list(viewer=user, stage=stage)
-        sections.append(
-            {
-                "key": "cases",
-                "title": _("待我审核的案卷"),
-                "items": cases[:50],
-                "count": cases.count(),
-                "template": "review/inbox/cases.html",
-            }
-        )
     notices = Notification.objects.filter(recipient=user).order_by("-created_at")[:20]
     return render(
         request,
         "grading/inbox.html",
-        {"sections": sections, "notices": notices, "unread": unread_for(user).count()},
+        {
+            "sections": collect("inbox_sections", user),
+            "notices": notices,
+            "unread": unread_for(user).count(),
+        },
     )
 
 

@@ -8,6 +8,7 @@ from core.audit import event_record
 from grading.grades import worst_grade
 from grading.models import Enterprise, EnterpriseIndustry, Grade, GradeRecord, Industry, User
 from grading.selectors import indicator_set_in_force
+from grading.signals import grade_recorded
 
 
 def enterprise_overall_grade_refresh(*, enterprise: Enterprise) -> Grade | None:
@@ -92,10 +93,16 @@ def grade_record_add(
     row.current_grade = grade
     row.save(update_fields=["current_grade"])
     overall = enterprise_overall_grade_refresh(enterprise=enterprise)
-    # R-LIST-6: the emergency list follows the grade (its entries keep their history).
-    from emergency_list.services.entries import entries_follow_grade
-
-    entries_follow_grade(enterprise=enterprise, actor=actor, grade=grade)
+    # R-LIST-6: the stages above follow the grade (the emergency list listens), in this
+    # transaction so a failure there undoes the record.
+    grade_recorded.send(
+        sender=GradeRecord,
+        enterprise=enterprise,
+        industry=industry,
+        grade=grade,
+        record=record,
+        actor=actor,
+    )
     event_record(
         code="enterprise.grade_recorded",
         actor=actor,

@@ -13,6 +13,7 @@ from django.db import transaction
 from stdnum.cn import uscc as uscc_mod
 
 from core.audit import event_record
+from declarations.services.batches import batches_load
 from grading.grades import worst_grade
 from grading.models import (
     Enterprise,
@@ -366,8 +367,6 @@ def demo_users_ensure(*, password: str) -> list[tuple[str, str, str]]:
             user.save(update_fields=["password", "is_active"])
         where = getattr(user.region, "name", "") or getattr(user.enterprise, "name", "")
         out.append((username, user.get_role_display(), where))
-    from declarations.services.batches import batches_load
-
     batches_load()
     batches_load(year=date.today().year)
     event_record(

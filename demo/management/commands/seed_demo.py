@@ -2,9 +2,13 @@ import time
 
 from django.core.management.base import BaseCommand
 from django.db import connection
+from django.utils import timezone
 
-from grading.models import Enterprise, Region
-from grading.services.demo import DEMO_PASSWORD, demo_users_ensure, enterprises_seed
+from demo.services import DEMO_PASSWORD, demo_users_ensure, enterprises_seed
+from emergency_list.models import MeasureTemplate
+from emergency_list.services.entries import list_generate
+from emergency_list.services.measures import templates_load_all
+from grading.models import Enterprise, Region, User
 from grading.services.reference import reference_load
 
 
@@ -44,13 +48,6 @@ class Command(BaseCommand):
 
     def _demo_list(self) -> None:
         """The demo county's emergency list for this year, so the list pages show data."""
-        from django.utils import timezone
-
-        from emergency_list.models import MeasureTemplate
-        from emergency_list.services.entries import list_generate
-        from emergency_list.services.measures import templates_load_all
-        from grading.models import User
-
         if not MeasureTemplate.objects.exists():
             templates_load_all()
         county_user = User.objects.get(username="demo-county")

@@ -1,0 +1,52 @@
+"""Pages made of every stage (the inbox, the navigation) are assembled from sections each app
+registers in its ``AppConfig.ready()``, so a lower stage never imports an upper one (as
+Wagtail's hooks do).
+
+Two hooks exist:
+
+- ``inbox_sections``: ``fn(user) -> list[InboxSection]``, what waits for the user;
+- ``nav_items``: ``fn(user) -> list[NavItem]``, the entries of the main navigation.
+
+Each registration has an ``order``; sections and items appear in ascending order.
+"""
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+_registry: dict[str, list[tuple[int, Callable]]] = defaultdict(list)
+
+
+@dataclass(frozen=True)
+class InboxSection:
+    key: str
+    title: str
+    items: Iterable[Any]
+    count: int
+    template: str
+
+
+@dataclass(frozen=True)
+class NavItem:
+    key: str
+    label: str
+    url: str
+    order: int = 0
+
+
+def register(name: str, fn: Callable, *, order: int = 0) -> None:
+    """Add ``fn`` to hook ``name`` (idempotent: registering the same function twice keeps one)."""
+    hooks = _registry[name]
+    if any(existing is fn for _order, existing in hooks):
+        return
+    hooks.append((order, fn))
+    hooks.sort(key=lambda pair: pair[0])
+
+
+def collect(name: str, *args, **kwargs) -> list:
+    """Call every function of hook ``name`` and concatenate what they return."""
+    out: list = []
+    for _order, fn in _registry[name]:
+        out.extend(fn(*args, **kwargs) or [])
+    return out

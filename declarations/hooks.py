@@ -1,0 +1,49 @@
+"""The declarations app's sections of the inbox and navigation (see ``core.hooks``)."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from core.hooks import InboxSection, NavItem, register
+from declarations.models import Declaration
+from declarations.selectors import declaration_list
+
+
+def inbox_sections(user) -> list[InboxSection]:
+    if user.has_perm("declarations.add_declaration"):
+        mine = declaration_list(viewer=user).filter(
+            status__in=[Declaration.Status.DRAFT, Declaration.Status.RETURNED]
+        )
+        return [
+            InboxSection(
+                key="declarations",
+                title=_("待填报或退回修改的申报"),
+                items=mine[:50],
+                count=mine.count(),
+                template="declarations/inbox/enterprise.html",
+            )
+        ]
+    if user.has_perm("declarations.receive_submissions"):
+        waiting = declaration_list(viewer=user, status=Declaration.Status.SUBMITTED).order_by(
+            "submitted_at", "id"
+        )
+        return [
+            InboxSection(
+                key="declarations",
+                title=_("已提交待初审的申报"),
+                items=waiting[:50],
+                count=waiting.count(),
+                template="declarations/inbox/submitted.html",
+            )
+        ]
+    return []
+
+
+def nav_items(user) -> list[NavItem]:
+    if not user.has_perm("declarations.view_declarations"):
+        return []
+    return [NavItem("declarations", _("申报"), reverse("declarations:index"), order=20)]
+
+
+def register_hooks() -> None:
+    register("inbox_sections", inbox_sections, order=20)
+    register("nav_items", nav_items)

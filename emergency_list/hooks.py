@@ -1,0 +1,19 @@
+"""The emergency list's entries of the navigation (see ``core.hooks``)."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from core.hooks import NavItem, register
+
+
+def nav_items(user) -> list[NavItem]:
+    items = []
+    if user.has_perm("emergency_list.view_list"):
+        items.append(NavItem("list", _("减排清单"), reverse("emergency_list:index"), order=50))
+    if user.has_perm("emergency_list.view_alerts"):
+        items.append(NavItem("alerts", _("预警模拟"), reverse("emergency_list:alerts"), order=70))
+    return items
+
+
+def register_hooks() -> None:
+    register("nav_items", nav_items)

@@ -1,0 +1,46 @@
+"""The grading app's sections of the inbox and entries of the navigation (see ``core.hooks``)."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from core.hooks import InboxSection, NavItem, register
+from grading import selectors
+
+
+def inbox_sections(user) -> list[InboxSection]:
+    if not user.has_perm("grading.decide_registrations"):
+        return []
+    pending = selectors.registration_pending_list(viewer=user)
+    return [
+        InboxSection(
+            key="registrations",
+            title=_("企业账户注册审核"),
+            items=pending[:50],
+            count=pending.count(),
+            template="grading/inbox/registrations.html",
+        )
+    ]
+
+
+def nav_items(user) -> list[NavItem]:
+    items = [NavItem("inbox", _("待办"), reverse("inbox"), order=0)]
+    if user.has_perm("grading.view_own_enterprise"):
+        items.append(
+            NavItem(
+                "enterprise",
+                _("本企业"),
+                reverse("enterprise-detail", args=[user.enterprise_id]),
+                order=10,
+            )
+        )
+    if user.has_perm("grading.list_enterprises"):
+        items.append(NavItem("enterprises", _("企业名录"), reverse("enterprise-list"), order=40))
+    items.append(NavItem("industries", _("行业指标"), reverse("industry-list"), order=90))
+    if user.is_staff:
+        items.append(NavItem("admin", _("系统管理"), reverse("admin:index"), order=100))
+    return items
+
+
+def register_hooks() -> None:
+    register("inbox_sections", inbox_sections, order=10)
+    register("nav_items", nav_items)

@@ -1,0 +1,40 @@
+"""The review app's sections of the inbox and navigation (see ``core.hooks``)."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from core.hooks import InboxSection, NavItem, register
+from review.rules import stage_for
+from review.selectors import case_list
+
+
+def inbox_sections(user) -> list[InboxSection]:
+    stage = stage_for(user)
+    if not stage:
+        return []
+    cases = case_list(viewer=user, stage=stage)
+    return [
+        InboxSection(
+            key="cases",
+            title=_("待我审核的案卷"),
+            items=cases[:50],
+            count=cases.count(),
+            template="review/inbox/cases.html",
+        )
+    ]
+
+
+def nav_items(user) -> list[NavItem]:
+    items = []
+    if user.has_perm("review.view_queue"):
+        items.append(NavItem("review", _("审核"), reverse("review:queue"), order=30))
+    if user.has_perm("review.view_experts"):
+        items.append(NavItem("experts", _("专家库"), reverse("review:experts"), order=60))
+    if user.has_perm("review.spot_check"):
+        items.append(NavItem("spot", _("抽查复核"), reverse("review:spot-checks"), order=80))
+    return items
+
+
+def register_hooks() -> None:
+    register("inbox_sections", inbox_sections, order=30)
+    register("nav_items", nav_items)
