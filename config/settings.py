@@ -10,6 +10,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
@@ -23,7 +24,7 @@ env = environ.Env(
     REDIS_URL=(str, ""),
     CELERY_TASK_ALWAYS_EAGER=(bool, None),
     EMAIL_URL=(str, "consolemail://"),
-    SECURE_COOKIES=(bool, False),
+    SECURE_COOKIES=(bool, None),
 )
 
 DEBUG = env("DEBUG")
@@ -45,7 +46,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -62,7 +62,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "core.middleware.RequestGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -129,8 +131,40 @@ SESSION_COOKIE_AGE = 30 * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env("SECURE_COOKIES")
-CSRF_COOKIE_SECURE = env("SECURE_COOKIES")
+
+# Production is served over TLS (terminated by the proxy in front): secure cookies, HSTS and the
+# redirect to https are on unless explicitly turned off. The embedded default (DEBUG) is plain
+# http on loopback.
+HTTPS = env.bool("HTTPS", default=not DEBUG)
+_secure_cookies = env("SECURE_COOKIES")
+SESSION_COOKIE_SECURE = HTTPS if _secure_cookies is None else _secure_cookies
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=HTTPS)
+# The container health check asks over plain http from inside.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=HTTPS)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=HTTPS)
+if env.bool("BEHIND_PROXY", default=not DEBUG):
+    # The proxy sets X-Forwarded-Proto; only it can reach the web processes.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Every page: scripts only from the site itself (no inline script, no CDN); inline style
+# attributes are allowed (templates size table columns with them).
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
 
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=30)
@@ -204,9 +238,15 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First, so a request without valid credentials is answered 401 (with the reason).
+        "core.tokens.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
+    "DEFAULT_THROTTLE_RATES": {
+        # POST /api/v1/auth/token/: per address (a bureau's office shares one) and per account.
+        "token_address": env.str("TOKEN_RATE_PER_ADDRESS", default="30/min"),
+        "token_account": env.str("TOKEN_RATE_PER_ACCOUNT", default="10/min"),
+    },
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "core.api.Pagination",
     "PAGE_SIZE": 50,
@@ -233,10 +273,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
 }
 
-if not DEBUG:
-    SECURE_CONTENT_TYPE_NOSNIFF = True
-    X_FRAME_OPTIONS = "DENY"
-
 # Grading settings that differ between provinces and years (RULES: the Henan value is default).
 GRADING = {
     "PROVINCE_CODE": env.str("PROVINCE_CODE", default="410000"),
@@ -249,6 +285,13 @@ GRADING.update(
         # Evidence limits per file and per declaration (MiB).
         "EVIDENCE_MAX_FILE_MB": env.int("EVIDENCE_MAX_FILE_MB", default=20),
         "EVIDENCE_MAX_TOTAL_MB": env.int("EVIDENCE_MAX_TOTAL_MB", default=300),
+        # No request body larger than this is read (MiB); the largest upload is an evidence
+        # file or a list workbook.
+        "MAX_REQUEST_MB": env.int("MAX_REQUEST_MB", default=32),
+        # An API token ends after this many hours whatever its use (idle: SESSION_COOKIE_AGE).
+        "API_TOKEN_LIFETIME_HOURS": env.int("API_TOKEN_LIFETIME_HOURS", default=12),
+        # Proxies in front of the site whose X-Forwarded-For the audit trail trusts.
+        "TRUSTED_PROXIES": env.int("TRUSTED_PROXIES", default=0),
         # R-GUAR-2: the lowest grade a guarantee-class enterprise of a key industry may hold.
         "GUARANTEE_MIN_GRADE": env.str("GUARANTEE_MIN_GRADE", default="B"),
     }

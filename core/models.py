@@ -14,7 +14,29 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+class AppendOnlyQuerySet(models.QuerySet):
+    """Audit rows are written once: bulk updates and deletes are refused (and PostgreSQL's
+    trigger refuses them again below the ORM)."""
+
+    def update(self, **kwargs):
+        raise AuditTrailIsAppendOnly(_("操作记录只能追加，不能修改"))
+
+    def delete(self):
+        raise AuditTrailIsAppendOnly(_("操作记录只能追加，不能删除"))
+
+    _raw_delete = delete
+
+
+class AuditTrailIsAppendOnly(Exception):
+    pass
+
+
 class AuditEvent(models.Model):
+    class Outcome(models.TextChoices):
+        SUCCESS = "success", _("成功")
+        FAILURE = "failure", _("失败")
+        DENIED = "denied", _("拒绝")
+
     code = models.CharField(_("事件代码"), max_length=100, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -25,12 +47,19 @@ class AuditEvent(models.Model):
         related_name="audit_events",
     )
     at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
-    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
-    object_id = models.CharField(max_length=64)
+    # Null only for account events without an account (a failed login of an unknown name).
+    content_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.PROTECT)
+    object_id = models.CharField(max_length=64, blank=True)
     target = GenericForeignKey("content_type", "object_id")
     summary = models.CharField(_("摘要"), max_length=300)
     reason = models.TextField(_("理由"), blank=True)
     data = models.JSONField(_("数据"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+    address = models.GenericIPAddressField(_("来源地址"), null=True, blank=True)
+    outcome = models.CharField(
+        _("结果"), max_length=10, choices=Outcome.choices, default=Outcome.SUCCESS
+    )
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("操作记录")
@@ -40,6 +69,14 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.code} {self.summary}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AuditTrailIsAppendOnly(_("操作记录只能追加，不能修改"))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditTrailIsAppendOnly(_("操作记录只能追加，不能删除"))
 
 
 class Notification(models.Model):
@@ -65,3 +102,33 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+
+class ApiToken(models.Model):
+    """A bearer token for the API (等保三级): it ends after 30 idle minutes like a session, at an
+    absolute lifetime, on logout, on a password change and when the account is deactivated.
+    Only a digest of the key is stored; the key itself is shown once, at login."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("用户"),
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+    )
+    key_digest = models.CharField(max_length=64, unique=True)
+    #: A digest of the password hash the token was issued under: a password change ends it.
+    password_digest = models.CharField(max_length=64)
+    created_at = models.DateTimeField(_("签发时间"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("最近使用"), default=timezone.now)
+    expires_at = models.DateTimeField(_("到期时间"))
+    revoked_at = models.DateTimeField(_("注销时间"), null=True, blank=True)
+    revoked_reason = models.CharField(_("注销原因"), max_length=50, blank=True)
+    address = models.GenericIPAddressField(_("签发地址"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("接口令牌")
+        verbose_name_plural = _("接口令牌")
+        indexes = [models.Index(fields=["user", "revoked_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.created_at:%Y-%m-%d %H:%M}"

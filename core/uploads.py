@@ -18,6 +18,10 @@ from dataclasses import dataclass
 from typing import IO
 
 from django.core.exceptions import ValidationError
+from PIL import Image
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
 ALLOWED_KINDS: dict[str, tuple[str, str]] = {
     "pdf": ("application/pdf", ".pdf"),
@@ -33,6 +37,23 @@ _OOXML_MAIN_PART: dict[str, str] = {"xlsx": "xl/workbook.xml", "docx": "word/doc
 
 MAX_ZIP_ENTRIES = 2000
 MAX_ZIP_UNCOMPRESSED = 200 * 1024 * 1024
+# A member may expand at most this many times its compressed size (a 605 KB workbook whose
+# shared strings expand to 199 MB is about 330:1; real workbooks stay well under 30:1). Small
+# members are exempt: a few KB of repeated XML tags legitimately compress very well.
+MAX_ZIP_RATIO = 100
+ZIP_RATIO_EXEMPT_BYTES = 1024 * 1024
+# Parts a reader expands into memory whole: caps well above any real list or evidence file.
+MAX_PART_BYTES = {
+    "xl/sharedStrings.xml": 64 * 1024 * 1024,
+    "xl/worksheets/": 160 * 1024 * 1024,
+    "word/document.xml": 64 * 1024 * 1024,
+}
+# Macro code, whatever the file is called (an .xlsm renamed .xlsx keeps its vbaProject part).
+_MACRO_PART = re.compile(r"(^|/)vbaProject\.bin$|(^|/)vbaData\.xml$", re.IGNORECASE)
+# Images larger than this many pixels are refused before decoding (a decompression bomb).
+MAX_IMAGE_PIXELS = 120_000_000
+# Objects walked in a PDF looking for scripts and launch actions before giving up as suspicious.
+MAX_PDF_OBJECTS = 200_000
 HEAD_BYTES = 8192
 _CHUNK = 1 << 16
 
@@ -136,6 +157,29 @@ def _check_zip_safety(zf: zipfile.ZipFile) -> None:
         name = info.filename.replace("\\", "/")
         if name.startswith("/") or re.match(r"^[A-Za-z]:", name) or ".." in name.split("/"):
             raise UploadRejected("压缩包内含非法路径（绝对路径或 ..），已拒绝", "zip_traversal")
+        if _MACRO_PART.search(name):
+            raise UploadRejected(
+                "文件含有宏代码（VBA），已拒绝；请另存为不含宏的文档后上传", "macro"
+            )
+        if info.file_size > ZIP_RATIO_EXEMPT_BYTES and info.file_size > MAX_ZIP_RATIO * max(
+            info.compress_size, 1
+        ):
+            ratio = info.file_size // max(info.compress_size, 1)
+            raise UploadRejected(
+                f"{bomb}：{name} 的压缩比为 {ratio}:1，超过 {MAX_ZIP_RATIO}:1", "zip_bomb"
+            )
+        for prefix, cap in MAX_PART_BYTES.items():
+            if (name == prefix or (prefix.endswith("/") and name.startswith(prefix))) and (
+                info.file_size > cap
+            ):
+                raise UploadRejected(f"{bomb}：{name} 解压后超过 {_human_size(cap)}", "zip_bomb")
+    content_types = next((i for i in infos if i.filename == "[Content_Types].xml"), None)
+    if (
+        content_types is not None
+        and content_types.file_size < 1024 * 1024
+        and b"macroEnabled" in zf.read(content_types)
+    ):
+        raise UploadRejected("文件含有宏代码（VBA），已拒绝；请另存为不含宏的文档后上传", "macro")
 
 
 def sniff_kind(fh: IO[bytes]) -> str | None:
@@ -260,9 +304,95 @@ def _validate(fh: IO[bytes], original_name: str, max_bytes: int) -> ValidatedUpl
             "不支持的文件类型：仅支持 PDF、JPG、PNG、XLSX、DOCX（按文件内容识别）",
             "unsupported_type",
         )
+    if kind == "pdf":
+        _check_pdf(fh)
+    elif kind in ("jpeg", "png"):
+        _check_image(fh)
     content_type, extension = ALLOWED_KINDS[kind]
     if original_ext not in (extension, *_EXTENSION_ALIASES.get(kind, ())):
         # Content wins: show and store it under the extension that matches what it really is.
         stem = safe_name[: ext_match.start()] if ext_match else safe_name
         safe_name = sanitize_filename(stem + extension)
     return ValidatedUpload(kind, content_type, extension, size, sha256, safe_name)
+
+
+# PDF name objects that make a reader run something: scripts, launching programs, submitting
+# or importing data, and embedded programs' rich media.
+_PDF_ACTIVE_ACTIONS = {"/JavaScript", "/Launch", "/ImportData", "/SubmitForm", "/RichMediaExecute"}
+_PDF_ACTIVE_KEYS = {"/JS", "/JavaScript"}
+
+
+def _check_pdf(fh: IO[bytes]) -> None:
+    """The whole file must parse as a PDF (not "%PDF-" followed by a web page), and nothing in
+    it may run a script or launch a program when a reviewer opens it."""
+    fh.seek(0)
+    try:
+        reader = PdfReader(fh, strict=False)
+        if reader.is_encrypted:
+            raise UploadRejected("加密的 PDF 无法审阅，请去除密码后上传", "encrypted")
+        pages = len(reader.pages)
+        if pages == 0:
+            raise UploadRejected("PDF 文件没有页面，无法审阅", "invalid_pdf")
+        stack = [reader.trailer]
+        seen: set[tuple[int, int]] = set()
+        walked = 0
+        while stack:
+            obj = stack.pop()
+            if isinstance(obj, IndirectObject):
+                key = (obj.idnum, obj.generation)
+                if key in seen:
+                    continue
+                seen.add(key)
+                obj = obj.get_object()
+            walked += 1
+            if walked > MAX_PDF_OBJECTS:
+                raise UploadRejected("PDF 文件结构过于复杂，无法检查，已拒绝", "invalid_pdf")
+            if isinstance(obj, DictionaryObject):
+                if _PDF_ACTIVE_KEYS & set(obj.keys()) or obj.get("/S") in _PDF_ACTIVE_ACTIONS:
+                    raise UploadRejected(
+                        "PDF 文件含有脚本或启动程序的动作，已拒绝；请打印为普通 PDF 后上传",
+                        "pdf_active_content",
+                    )
+                stack.extend(v for k, v in obj.items() if k != "/Parent")
+            elif isinstance(obj, ArrayObject):
+                stack.extend(obj)
+    except UploadRejected:
+        raise
+    except (
+        PdfReadError,
+        ValueError,
+        KeyError,
+        TypeError,
+        AttributeError,
+        RecursionError,
+        OSError,
+        AssertionError,
+    ) as exc:
+        raise UploadRejected(
+            "PDF 文件已损坏或不是有效的 PDF，无法打开，请重新导出后上传", "invalid_pdf"
+        ) from exc
+    finally:
+        fh.seek(0)
+
+
+def _check_image(fh: IO[bytes]) -> None:
+    """The whole picture must decode (not a JPEG header followed by a web page), and not be a
+    decompression bomb."""
+    fh.seek(0)
+    try:
+        with Image.open(fh) as img:
+            width, height = img.size
+            if width * height > MAX_IMAGE_PIXELS:
+                raise UploadRejected("图片像素过多，已拒绝（请缩小后上传）", "image_too_large")
+            img.verify()
+        fh.seek(0)
+        with Image.open(fh) as img:
+            img.load()
+    except UploadRejected:
+        raise
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        raise UploadRejected(
+            "图片已损坏或不是有效的 JPG/PNG 图片，请重新导出后上传", "invalid_image"
+        ) from exc
+    finally:
+        fh.seek(0)

@@ -573,9 +573,9 @@ def test_the_county_sees_submitted_declarations_but_not_drafts_and_cannot_edit(
 
 def test_anonymous_requests_are_refused(enterprise_user):
     declaration = draft(enterprise_user)
-    # Session authentication comes first, so DRF answers 403 rather than 401.
-    assert APIClient().get(BASE).status_code == 403
-    assert APIClient().get(f"{BASE}{declaration.pk}/").status_code == 403
+    # Token authentication comes first: no credentials is 401 with how to authenticate.
+    assert APIClient().get(BASE).status_code == 401
+    assert APIClient().get(f"{BASE}{declaration.pk}/").status_code == 401
 
 
 # --- rules met on the way ------------------------------------------------------------------

@@ -1,5 +1,4 @@
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from core.models import AuditEvent
@@ -113,9 +112,14 @@ def test_duplicate_enterprise_gives_400(api):
 
 
 def test_token_auth(county_user):
-    token = Token.objects.create(user=county_user)
+    county_user.set_password("Zx-9a!long")
+    county_user.save()
+    issued = APIClient().post(
+        "/api/v1/auth/token/", {"username": county_user.username, "password": "Zx-9a!long"}
+    )
+    assert issued.status_code == 201
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {issued.json()['token']}")
     assert client.get("/api/v1/regions/").status_code == 200
 
 
