@@ -34,9 +34,12 @@ def test_postgresql_refuses_update_and_delete_below_the_orm(event):
         "UPDATE core_auditevent SET summary = 'x' WHERE id = %s",
         "DELETE FROM core_auditevent WHERE id = %s",
     ):
-        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(sql, [event.pk])
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql, [event.pk])
     assert AuditEvent.objects.get(pk=event.pk).summary == "测试"
 
 
