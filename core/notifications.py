@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from django.db import transaction
 
 from core.models import Notification
+from core.tasks import send_notification_emails
 
 
 def notify(*, recipients: Iterable, code: str, message: str, url: str = "") -> list[Notification]:
@@ -20,8 +21,6 @@ def notify(*, recipients: Iterable, code: str, message: str, url: str = "") -> l
         )
     emails = [(n.pk, n.recipient.email) for n in created if n.recipient.email]
     if emails:
-        from core.tasks import send_notification_emails
-
         ids = [pk for pk, _ in emails]
         transaction.on_commit(lambda: send_notification_emails.delay(ids))
     return created
