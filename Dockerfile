@@ -15,6 +15,7 @@ COPY grading ./grading
 COPY declarations ./declarations
 COPY review ./review
 COPY emergency_list ./emergency_list
+COPY demo ./demo
 RUN pip install --no-cache-dir .
 COPY . .
 RUN DEBUG=false SECRET_KEY=build python manage.py collectstatic --noinput \

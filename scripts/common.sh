@@ -3,10 +3,13 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 DEBIAN_PACKAGES="chromium fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 poppler-utils"
+# Only the test command needs these: LibreOffice opens the exported workbooks as a spreadsheet
+# program would, docker-compose validates the production shape.
+TEST_DEBIAN_PACKAGES="docker-compose"
 
 ensure_debian_packages() {
   local missing=""
-  for pkg in $DEBIAN_PACKAGES; do
+  for pkg in $DEBIAN_PACKAGES ${1:-}; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing="$missing $pkg"
   done
   if [ -n "$missing" ]; then
