@@ -3,8 +3,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 DEBIAN_PACKAGES="chromium fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 poppler-utils"
-# Only the test command needs these: LibreOffice opens the exported workbooks as a spreadsheet
-# program would, docker-compose validates the production shape.
+# Only the test command needs these: docker-compose validates the production shape.
 TEST_DEBIAN_PACKAGES="docker-compose"
 
 ensure_debian_packages() {
