@@ -6,10 +6,11 @@ from django.utils.translation import gettext_lazy as _
 from core.hooks import InboxSection, NavItem, register
 from declarations.models import Declaration
 from declarations.selectors import declaration_list
+from grading.rules import allows
 
 
 def inbox_sections(user) -> list[InboxSection]:
-    if user.has_perm("declarations.add_declaration"):
+    if allows(user, "declarations.add_declaration"):
         mine = declaration_list(viewer=user).filter(
             status__in=[Declaration.Status.DRAFT, Declaration.Status.RETURNED]
         )
@@ -22,7 +23,7 @@ def inbox_sections(user) -> list[InboxSection]:
                 template="declarations/inbox/enterprise.html",
             )
         ]
-    if user.has_perm("declarations.receive_submissions"):
+    if allows(user, "declarations.receive_submissions"):
         waiting = declaration_list(viewer=user, status=Declaration.Status.SUBMITTED).order_by(
             "submitted_at", "id"
         )
@@ -39,7 +40,7 @@ def inbox_sections(user) -> list[InboxSection]:
 
 
 def nav_items(user) -> list[NavItem]:
-    if not user.has_perm("declarations.view_declarations"):
+    if not allows(user, "declarations.view_declarations"):
         return []
     return [NavItem("declarations", _("申报"), reverse("declarations:index"), order=20)]
 

@@ -4,13 +4,14 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from core.hooks import NavItem, register
+from grading.rules import allows
 
 
 def nav_items(user) -> list[NavItem]:
     items = []
-    if user.has_perm("emergency_list.view_list"):
+    if allows(user, "emergency_list.view_list"):
         items.append(NavItem("list", _("减排清单"), reverse("emergency_list:index"), order=50))
-    if user.has_perm("emergency_list.view_alerts"):
+    if allows(user, "emergency_list.view_alerts"):
         items.append(NavItem("alerts", _("预警模拟"), reverse("emergency_list:alerts"), order=70))
     return items
 

@@ -5,10 +5,11 @@ from django.utils.translation import gettext_lazy as _
 
 from core.hooks import InboxSection, NavItem, register
 from grading import selectors
+from grading.rules import allows
 
 
 def inbox_sections(user) -> list[InboxSection]:
-    if not user.has_perm("grading.decide_registrations"):
+    if not allows(user, "grading.decide_registrations"):
         return []
     pending = selectors.registration_pending_list(viewer=user)
     return [
@@ -24,7 +25,7 @@ def inbox_sections(user) -> list[InboxSection]:
 
 def nav_items(user) -> list[NavItem]:
     items = [NavItem("inbox", _("待办"), reverse("inbox"), order=0)]
-    if user.has_perm("grading.view_own_enterprise"):
+    if allows(user, "grading.view_own_enterprise"):
         items.append(
             NavItem(
                 "enterprise",
@@ -33,7 +34,7 @@ def nav_items(user) -> list[NavItem]:
                 order=10,
             )
         )
-    if user.has_perm("grading.list_enterprises"):
+    if allows(user, "grading.list_enterprises"):
         items.append(NavItem("enterprises", _("企业名录"), reverse("enterprise-list"), order=40))
     items.append(NavItem("industries", _("行业指标"), reverse("industry-list"), order=90))
     if user.is_staff:

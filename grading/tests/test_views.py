@@ -118,3 +118,15 @@ def test_english_is_available(client, county_user):
     client.post("/i18n/setlang/", {"language": "en", "next": "/inbox/"})
     page = client.get("/inbox/").content.decode()
     assert 'lang="en"' in page
+
+
+def test_every_role_can_open_its_inbox_and_sees_only_its_own_menu(
+    client, county_user, city_user, province_user, enterprise_user
+):
+    admin = factories.admin_user()
+    assert admin.is_superuser  # Django grants a superuser every has_perm; the menu asks rules
+    for user in (county_user, city_user, province_user, enterprise_user, admin):
+        client.force_login(user)
+        page = client.get("/inbox/")
+        assert page.status_code == 200
+        assert ("本企业" in page.content.decode()) == (user == enterprise_user)
