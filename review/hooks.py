@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.hooks import InboxSection, NavItem, register
 from review.rules import stage_for
-from review.selectors import case_list
+from review.selectors.cases import case_list
 
 
 def inbox_sections(user) -> list[InboxSection]:

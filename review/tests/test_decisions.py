@@ -14,8 +14,8 @@ from core.models import AuditEvent
 from declarations.models import Declaration
 from declarations.services import lifecycle
 from grading.models import EnterpriseIndustry, Grade, GradeRecord, Region, User
-from review import selectors
 from review.models import ApprovalForm, IndicatorOpinion, Opinion, ReviewCase
+from review.selectors.cases import case_get, open_case_for
 from review.services import annual, decisions, onsite, panels, sampling
 from review.tests import builders
 from review.tests.builders import D
@@ -478,7 +478,7 @@ def test_r_decl_6_resubmission_opens_a_new_case_at_the_county(
     declaration = Declaration.objects.get(pk=case.declaration_id)
     assert declaration.status == Declaration.Status.RETURNED
     assert old.stage == Stage.RETURNED and old.closed_at is not None
-    assert selectors.open_case_for(declaration) is None
+    assert open_case_for(declaration) is None
 
     with pytest.raises(ValidationError) as exc:
         lifecycle.declaration_submit(actor=enterprise_user, declaration=declaration)
@@ -492,7 +492,7 @@ def test_r_decl_6_resubmission_opens_a_new_case_at_the_county(
     assert new.pk != old.pk
     assert (new.stage, new.version.number) == (Stage.COUNTY, 2)
     assert builders.refresh(old).stage == Stage.RETURNED
-    assert selectors.open_case_for(declaration) == new
+    assert open_case_for(declaration) == new
     builders.county_recommend(new, [county_user, second_county_user])
     assert builders.refresh(new).stage == Stage.CITY
 
@@ -600,8 +600,8 @@ def test_another_county_can_neither_act_on_nor_see_the_case(
     with pytest.raises(PermissionDenied):
         builders.county_recommend(case, [other_county_user])
     with pytest.raises(Http404):
-        selectors.case_get(viewer=other_county_user, pk=case.pk)
-    assert selectors.case_get(viewer=county_user, pk=case.pk) == case
+        case_get(viewer=other_county_user, pk=case.pk)
+    assert case_get(viewer=county_user, pk=case.pk) == case
 
     other = factories.enterprise_user(factories.enterprise(county="410184", industry="N31"))
     declaration = builders.submitted(other, grade="B")
