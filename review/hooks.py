@@ -4,7 +4,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from core.hooks import InboxSection, NavItem, register
-from review.rules import stage_for
+from review.rules import allows, stage_for
 from review.selectors.cases import case_list
 
 
@@ -26,11 +26,11 @@ def inbox_sections(user) -> list[InboxSection]:
 
 def nav_items(user) -> list[NavItem]:
     items = []
-    if user.has_perm("review.view_queue"):
+    if allows(user, "review.view_queue"):
         items.append(NavItem("review", _("审核"), reverse("review:queue"), order=30))
-    if user.has_perm("review.view_experts"):
+    if allows(user, "review.view_experts"):
         items.append(NavItem("experts", _("专家库"), reverse("review:experts"), order=60))
-    if user.has_perm("review.spot_check"):
+    if allows(user, "review.spot_check"):
         items.append(NavItem("spot", _("抽查复核"), reverse("review:spot-checks"), order=80))
     return items
 

@@ -136,12 +136,14 @@ def units_in_reach(user, units: QuerySet | None) -> bool:
     return units.exists() and not units.exclude(pk__in=reach.values("pk")).exists()
 
 
+#: The city bureau over the case's county.
 is_case_city_staff = is_city_staff & case_in_reach
 #: Staff bound to a county, city or province bureau (the administrator is not).
 is_regional_staff = is_county_staff | is_city_staff | is_province_staff
 
 # --- Permissions ------------------------------------------------------------------------------
 
+#: The review queue: the bureaus' cases of their stage, an expert's those of its panels.
 rules.add_perm("review.view_queue", is_bureau_staff | is_expert)
 #: R-REV-2: the county accepts a submitted declaration of its enterprise for first review.
 rules.add_perm("review.open_case", is_county_staff & declaration_in_reach)
@@ -149,6 +151,7 @@ rules.add_perm("review.open_case", is_county_staff & declaration_in_reach)
 rules.add_perm("review.sign_opinion", signs_at_case_stage)
 #: R-REV-5: who may sign the opinion with the acting user.
 rules.add_perm("review.co_sign_opinion", signs_at_case_stage | co_signs_as_expert)
+#: R-REV-5: a signer corrects the wording of its opinion with a new signed entry.
 rules.add_perm("review.correct_opinion", signed_the_opinion)
 #: R-REV-3, R-REV-6: the city of the county forms the expert panel.
 rules.add_perm("review.assign_panel", is_case_city_staff)
@@ -161,6 +164,7 @@ rules.add_perm("review.verify_rectification", is_panel_member | is_case_city_sta
 rules.add_perm("review.rerender_approval_form", is_bureau_staff & case_in_reach)
 #: R-REV-4: county, city and province staff bundle the forms of their own jurisdiction.
 rules.add_perm("review.request_bundle", is_regional_staff & units_in_reach)
+#: R-REV-6..8: city and province staff see the whole expert pool, an expert itself.
 rules.add_perm("review.view_experts", is_city_or_above | is_expert)
 #: R-REV-7: a conflict is declared by the expert or recorded by city or province staff.
 rules.add_perm("review.record_conflict", is_the_expert | is_city_or_above)

@@ -2,8 +2,8 @@
 city-review and province-check opinion signed in one month for the enterprises of a county or
 of a city's counties, merged into one PDF for printing and filing.
 
-``bundle_request`` checks who asks and queues the worker; ``bundle_render`` (run by the task
-``review.bundle_tasks.render_bundle``) renders what is missing, merges, reports progress and
+``bundle_request`` checks who asks and queues the worker; ``bundle_render`` (run by the
+worker's ``review.tasks.render_bundle``) renders what is missing, merges, reports progress and
 offers the file only when it is complete.
 """
 

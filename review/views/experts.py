@@ -16,10 +16,13 @@ from review.services import panels
 
 
 def _post(request, action: str, form) -> str:
-    """Carry out one action of the page; its success message, or "" when nothing was done."""
+    """Carry out one action of the page; its success message, or "" when its form is not
+    valid (the form shows why)."""
     user = request.user
-    if action == "conflict" and form.is_valid():
-        data = form.cleaned_data
+    if form is None or not form.is_valid():
+        return ""
+    data = form.cleaned_data
+    if action == "conflict":
         enterprise = enterprise_by_uscc(data["enterprise_uscc"])
         if enterprise is None:
             raise ValidationError(_("未找到该统一社会信用代码的企业"))
@@ -31,19 +34,15 @@ def _post(request, action: str, form) -> str:
             note=data["note"],
         )
         return _("回避关系已登记")
-    if action == "blacklist" and form.is_valid():
-        panels.expert_blacklist(actor=user, **form.cleaned_data)
+    if action == "blacklist":
+        panels.expert_blacklist(actor=user, **data)
         return _("已列入黑名单")
-    if action == "lift":
-        if not form.is_valid():
-            raise ValidationError(error_text(form))
-        panels.expert_blacklist_lift(
-            actor=user,
-            entry=blacklisting_get(viewer=user, pk=form.cleaned_data["id"]),
-            reason=form.cleaned_data["reason"],
-        )
-        return _("已解除黑名单")
-    return ""
+    panels.expert_blacklist_lift(
+        actor=user,
+        entry=blacklisting_get(viewer=user, pk=data["id"]),
+        reason=data["reason"],
+    )
+    return _("已解除黑名单")
 
 
 @login_required
@@ -59,12 +58,15 @@ def experts(request):
         request.POST if action == "blacklist" else None, experts=pool
     )
     if action:
-        form = {"conflict": conflict_form, "blacklist": blacklist_form}.get(action)
+        lift_form = rforms.LiftForm(request.POST) if action == "lift" else None
+        form = {"conflict": conflict_form, "blacklist": blacklist_form, "lift": lift_form}
         try:
-            done = _post(request, action, form or rforms.LiftForm(request.POST))
+            done = _post(request, action, form.get(action))
             if done:
                 messages.success(request, done)
                 return redirect("review:experts")
+            if lift_form is not None:
+                messages.error(request, error_text(lift_form))
         except (ValidationError, PermissionDenied) as exc:
             messages.error(request, error_text(exc))
     page = Paginator(pool, 50).get_page(request.GET.get("page"))
