@@ -206,10 +206,11 @@ def _lock_case(case: ReviewCase) -> ReviewCase:
 
 
 def _check_signers(actor: User, dt: DecisionType, case: ReviewCase, signers: list[User]) -> None:
-    """R-REV-5: the users who gave the opinion sign it; the acting user is one of them.
-    Staff sign for their own level; experts may co-sign (the review group at the county, a
-    panel member at the city level). The province decides without the city's panel, whose
-    on-site opinion recommended the grade (four-eyes)."""
+    """R-REV-5: the users who gave the opinion sign it; the acting user is one of them. Who
+    may co-sign is ``review.co_sign_opinion``: staff for their own level, experts of the
+    review group at the county and of the panel at the city; the province decides without
+    the city's panel, whose on-site opinion recommended the grade (four-eyes). An expert
+    also still has to be eligible for the enterprise (R-REV-7, R-REV-8)."""
     if actor not in signers:
         raise ValidationError({"signers": _("提交人须为签署人之一")})
     for user in signers:
