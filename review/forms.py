@@ -1,8 +1,13 @@
+"""Forms of the review pages: the input of each service, validated before it is called."""
+
+from datetime import date
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from grading.models import Grade, User
+from grading.models import Grade, Industry, User
 from review.models import ExpertBlacklisting, ExpertConflict, IndicatorOpinion
+from review.services.annual import DIRECT_GRADES
 from review.services.decisions import decisions_for
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -117,8 +122,6 @@ class OnSiteForm(_SignersMixin, forms.Form):
         self.set_signers(signer_queryset, actor)
 
     def clean_rectifications(self):
-        from datetime import date
-
         items = []
         for n, line in enumerate(self.cleaned_data["rectifications"].splitlines(), start=1):
             if not line.strip():
@@ -134,25 +137,38 @@ class OnSiteForm(_SignersMixin, forms.Form):
 
 
 class NoteForm(forms.Form):
-    note = forms.CharField(label=_("说明"), widget=forms.Textarea(attrs={"rows": 2}))
+    """A rectification's report or verification (the service asks for the text itself)."""
+
+    note = forms.CharField(label=_("说明"), required=False)
 
 
-class ConflictForm(forms.Form):
-    expert = forms.ModelChoiceField(
-        queryset=User.objects.filter(role=User.Role.EXPERT), label=_("专家")
-    )
+class _ExpertChoiceForm(forms.Form):
+    """The expert field offers the experts of the viewer's pool."""
+
+    def __init__(self, *args, experts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["expert"].queryset = experts
+
+
+class ConflictForm(_ExpertChoiceForm):
+    expert = forms.ModelChoiceField(queryset=User.objects.none(), label=_("专家"))
     enterprise_uscc = forms.CharField(label=_("企业统一社会信用代码"), max_length=18)
     kind = forms.ChoiceField(label=_("回避类型"), choices=ExpertConflict.Kind.choices)
     note = forms.CharField(label=_("说明"), required=False, max_length=300)
 
 
-class BlacklistForm(forms.Form):
-    expert = forms.ModelChoiceField(
-        queryset=User.objects.filter(role=User.Role.EXPERT), label=_("专家")
-    )
+class BlacklistForm(_ExpertChoiceForm):
+    expert = forms.ModelChoiceField(queryset=User.objects.none(), label=_("专家"))
     reason = forms.ChoiceField(label=_("原因"), choices=ExpertBlacklisting.Reason.choices)
     detail = forms.CharField(label=_("情况说明"), widget=forms.Textarea(attrs={"rows": 2}))
     document_no = forms.CharField(label=_("文件编号"), required=False, max_length=100)
+
+
+class LiftForm(forms.Form):
+    """Lifting a blacklisting: its id and the grounds (the service asks for them)."""
+
+    id = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(label=_("解除依据"), required=False)
 
 
 class SampleForm(forms.Form):
@@ -175,16 +191,29 @@ class SpotCheckResultForm(forms.Form):
     )
 
 
+class ProposalDecideForm(forms.Form):
+    confirm = forms.TypedChoiceField(
+        label=_("处理"),
+        choices=[("1", _("确认降级")), ("0", _("不予降级"))],
+        coerce=lambda v: v == "1",
+    )
+    reason = forms.CharField(label=_("理由"), required=False)
+
+
 class DirectGradeForm(forms.Form):
     enterprise_uscc = forms.CharField(label=_("企业统一社会信用代码"), max_length=18)
-    industry = forms.ModelChoiceField(queryset=None, label=_("行业"))
+    industry = forms.ModelChoiceField(
+        queryset=Industry.objects.filter(is_active=True), label=_("行业")
+    )
     grade = forms.ModelChoiceField(
-        queryset=Grade.objects.filter(code__in=["C", "D", "NONLEAD", "NONADV"]), label=_("等级")
+        queryset=Grade.objects.filter(code__in=DIRECT_GRADES), label=_("等级")
     )
     reason = forms.CharField(label=_("评定依据"), widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args, **kwargs):
-        from grading.models import Industry
 
-        super().__init__(*args, **kwargs)
-        self.fields["industry"].queryset = Industry.objects.filter(is_active=True)
+class YearForm(forms.Form):
+    year = forms.IntegerField(label=_("年度"), min_value=2019, max_value=2100, required=False)
+
+    def year_or(self, default: int) -> int:
+        """The year asked for, or ``default`` when none (or no valid one) was."""
+        return (self.cleaned_data.get("year") if self.is_valid() else None) or default

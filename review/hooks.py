@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from core.hooks import InboxSection, NavItem, register
 from grading.rules import allows
 from review.rules import stage_for
-from review.selectors import case_list
+from review.selectors.cases import case_list
 
 
 def inbox_sections(user) -> list[InboxSection]:

@@ -1,22 +1,61 @@
-"""Who may do what in the review chain. Built from ``grading.rules``' role predicates."""
+"""Who may do what in the review chain. Built from ``grading.rules``' role predicates.
+
+The services refuse with ``require`` (PermissionDenied with the Chinese reason of
+``refusal``); the selectors, pages and API ask ``allows`` before they offer an action, so a
+page and its API give the same answer. ``allows`` asks the rule itself, not
+``user.has_perm``: Django lets a superuser (the administrator's account) pass every
+``has_perm``, but the administrator signs no opinion and grades no enterprise directly.
+
+Predicates about reach accept no object (``None``) as "in general": ``allows(user,
+"review.grade_directly")`` asks whether the user grades enterprises directly at all.
+"""
+
+from collections.abc import Callable
 
 import rules
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
+from grading.jurisdiction import county_units_for
 from grading.models import User
 from grading.rules import (
+    allows,
+    enterprise_in_reach,
+    is_active_user,
     is_bureau_staff,
     is_city_or_above,
+    is_city_staff,
+    is_county_staff,
     is_expert,
+    is_own_enterprise,
     is_province_or_admin,
+    is_province_staff,
+    region_is_in_reach,
+    role_label,
 )
 from review.models import ReviewCase
 
+Stage = ReviewCase.Stage
+
 #: The stage of the chain each role works at (experts sit on city-stage panels).
 _STAGE_OF_ROLE = {
-    User.Role.COUNTY: ReviewCase.Stage.COUNTY,
-    User.Role.CITY: ReviewCase.Stage.CITY,
-    User.Role.PROVINCE: ReviewCase.Stage.PROVINCE,
-    User.Role.EXPERT: ReviewCase.Stage.CITY,
+    User.Role.COUNTY: Stage.COUNTY,
+    User.Role.CITY: Stage.CITY,
+    User.Role.PROVINCE: Stage.PROVINCE,
+    User.Role.EXPERT: Stage.CITY,
+}
+
+#: R-REV-1: the bureau that signs the decisions of each stage.
+SIGNING_ROLE = {
+    Stage.COUNTY: User.Role.COUNTY,
+    Stage.CITY: User.Role.CITY,
+    Stage.PROVINCE: User.Role.PROVINCE,
+}
+_STAFF_OF_ROLE = {
+    User.Role.COUNTY: is_county_staff,
+    User.Role.CITY: is_city_staff,
+    User.Role.PROVINCE: is_province_staff,
 }
 
 
@@ -27,6 +66,164 @@ def stage_for(user) -> str:
     return _STAGE_OF_ROLE.get(user.role, "")
 
 
+# --- Predicates -------------------------------------------------------------------------------
+
+
+@rules.predicate
+def case_in_reach(user, case) -> bool:
+    """The case's enterprise lies in the user's jurisdiction (bureau staff)."""
+    return case is None or region_is_in_reach(user, case.declaration.enterprise.county)
+
+
+@rules.predicate
+def declaration_in_reach(user, declaration) -> bool:
+    """The declaration's enterprise lies in the user's jurisdiction (bureau staff)."""
+    return declaration is None or region_is_in_reach(user, declaration.enterprise.county)
+
+
+@rules.predicate
+def signs_at_case_stage(user, case) -> bool:
+    """R-REV-1: staff of the bureau whose stage the case is at, the enterprise in its reach."""
+    role = SIGNING_ROLE.get(getattr(case, "stage", None))
+    return role is not None and _STAFF_OF_ROLE[role](user) and case_in_reach(user, case)
+
+
+@rules.predicate
+def is_panel_member(user, case) -> bool:
+    """R-REV-3: the user sits on the case's expert panel."""
+    panel = getattr(case, "panel", None) if case is not None else None
+    return (
+        panel is not None
+        and is_active_user(user)
+        and panel.memberships.filter(expert=user).exists()
+    )
+
+
+@rules.predicate
+def co_signs_as_expert(user, case) -> bool:
+    """R-REV-5: an expert of the review group co-signs the county's first review; at the city
+    only a member of the case's panel; the province decides without experts (four-eyes)."""
+    if case is None or not is_expert(user):
+        return False
+    if case.stage == Stage.COUNTY:
+        return True
+    return case.stage == Stage.CITY and is_panel_member(user, case)
+
+
+@rules.predicate
+def is_case_enterprise(user, case) -> bool:
+    """The account of the enterprise under review."""
+    return case is not None and is_own_enterprise(user, case.declaration.enterprise)
+
+
+@rules.predicate
+def signed_the_opinion(user, opinion) -> bool:
+    """R-REV-5: the user is one of the opinion's signers."""
+    return opinion is not None and opinion.signers.filter(pk=user.pk).exists()
+
+
+@rules.predicate
+def is_the_expert(user, expert) -> bool:
+    """R-REV-7: an expert acting for itself."""
+    return expert is not None and is_expert(user) and user.pk == expert.pk
+
+
+@rules.predicate
+def units_in_reach(user, units: QuerySet | None) -> bool:
+    """Every county-level unit of ``units`` lies in the user's jurisdiction."""
+    if units is None:
+        return True
+    reach = county_units_for(user)
+    return units.exists() and not units.exclude(pk__in=reach.values("pk")).exists()
+
+
+#: The city bureau over the case's county.
+is_case_city_staff = is_city_staff & case_in_reach
+#: Staff bound to a county, city or province bureau (the administrator is not).
+is_regional_staff = is_county_staff | is_city_staff | is_province_staff
+
+# --- Permissions ------------------------------------------------------------------------------
+
+#: The review queue: the bureaus' cases of their stage, an expert's those of its panels.
 rules.add_perm("review.view_queue", is_bureau_staff | is_expert)
+#: R-REV-2: the county accepts a submitted declaration of its enterprise for first review.
+rules.add_perm("review.open_case", is_county_staff & declaration_in_reach)
+#: R-REV-1: every decision type of a stage is signed by that stage's bureau.
+rules.add_perm("review.sign_opinion", signs_at_case_stage)
+#: R-REV-5: who may sign the opinion with the acting user.
+rules.add_perm("review.co_sign_opinion", signs_at_case_stage | co_signs_as_expert)
+#: R-REV-5: a signer corrects the wording of its opinion with a new signed entry.
+rules.add_perm("review.correct_opinion", signed_the_opinion)
+#: R-REV-3, R-REV-6: the city of the county forms the expert panel.
+rules.add_perm("review.assign_panel", is_case_city_staff)
+#: R-REV-3: the panel (or the city's staff with it) records and signs the on-site visit.
+rules.add_perm("review.record_onsite", is_panel_member | is_case_city_staff)
+#: R-DECL-6: the enterprise reports its rectification; the panel or the city verifies it.
+rules.add_perm("review.report_rectification", is_case_enterprise)
+rules.add_perm("review.verify_rectification", is_panel_member | is_case_city_staff)
+#: R-REV-4: reviewers ask for an approval form again; enterprises and experts only read it.
+rules.add_perm("review.rerender_approval_form", is_bureau_staff & case_in_reach)
+#: R-REV-4: county, city and province staff bundle the forms of their own jurisdiction.
+rules.add_perm("review.request_bundle", is_regional_staff & units_in_reach)
+#: R-REV-6..8: city and province staff see the whole expert pool, an expert itself.
 rules.add_perm("review.view_experts", is_city_or_above | is_expert)
+#: R-REV-7: a conflict is declared by the expert or recorded by city or province staff.
+rules.add_perm("review.record_conflict", is_the_expert | is_city_or_above)
+#: R-REV-8: city and province staff blacklist an expert; only the province lifts it.
+rules.add_perm("review.blacklist_expert", is_city_or_above)
+rules.add_perm("review.lift_blacklisting", is_province_or_admin)
+#: R-REV-9: the province draws samples, records their checks and decides industry downgrades.
 rules.add_perm("review.spot_check", is_province_or_admin)
+#: The county grades its small-micro enterprises C or D directly.
+rules.add_perm("review.grade_directly", is_county_staff & enterprise_in_reach)
+#: R-REV-11: the bureaus follow last year's A and B that re-apply.
+rules.add_perm("review.view_reapplications", is_bureau_staff)
+
+
+# --- Asking and refusing ----------------------------------------------------------------------
+
+
+def _sign_refusal(user, case) -> str:
+    role = SIGNING_ROLE.get(getattr(case, "stage", None))
+    if role is None:
+        return str(_("案卷已办结，不能再作出审核结论"))
+    return str(_("只有该企业所属%(who)s可以作出此项审核") % {"who": role_label(role)})
+
+
+def _bundle_refusal(user, units) -> str:
+    if not is_regional_staff(user):
+        return str(_("只有生态环境部门工作人员可以批量生成审核意见表"))
+    return str(_("只能批量生成本辖区的审核意见表"))
+
+
+#: The Chinese reason each refused permission gives (a text, or one built from user and object).
+REFUSALS: dict[str, object | Callable[[User, object], str]] = {
+    "review.open_case": _("只有企业所属县级生态环境部门可以受理初审"),
+    "review.sign_opinion": _sign_refusal,
+    "review.correct_opinion": _("只有原意见的签署人可以提出更正"),
+    "review.assign_panel": _("只有企业所属市级生态环境部门可以组建专家组"),
+    "review.record_onsite": _("只有本案专家组成员或市级生态环境部门可以记录现场核查"),
+    "review.report_rectification": _("只有企业本身可以填报整改情况"),
+    "review.verify_rectification": _("只有本案专家组成员或市级生态环境部门可以核实整改"),
+    "review.rerender_approval_form": _("只有生态环境部门可以重新生成审核意见表"),
+    "review.request_bundle": _bundle_refusal,
+    "review.view_experts": _("只有市级、省级生态环境部门和专家本人可以查看专家库"),
+    "review.record_conflict": _("只有专家本人或市级、省级生态环境部门可以登记回避关系"),
+    "review.blacklist_expert": _("只有市级、省级生态环境部门可以将专家列入黑名单"),
+    "review.lift_blacklisting": _("只有省级生态环境部门可以解除专家黑名单"),
+    "review.spot_check": _("只有省级生态环境部门可以组织抽查复核"),
+    "review.grade_directly": _("只有企业所属县级生态环境部门可以直接评定"),
+    "review.view_reapplications": _("只有生态环境部门可以查看应重新申报的企业"),
+}
+
+
+def refusal(user, perm: str, obj=None) -> str:
+    """The Chinese reason ``perm`` refuses ``user`` (on ``obj``)."""
+    reason = REFUSALS[perm]
+    return reason(user, obj) if callable(reason) else str(reason)
+
+
+def require(user, perm: str, obj=None) -> None:
+    """Raise PermissionDenied with the reason unless ``perm`` lets ``user`` act (on ``obj``)."""
+    if not allows(user, perm, obj):
+        raise PermissionDenied(refusal(user, perm, obj))

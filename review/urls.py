@@ -1,20 +1,20 @@
 from django.urls import path
 
-from review import views
+from review.views import annual, cases, experts, spot_checks
 
 app_name = "review"
 urlpatterns = [
-    path("", views.queue, name="queue"),
-    path("open/<int:declaration_pk>/", views.case_open, name="open"),
-    path("cases/<int:pk>/", views.case_detail, name="case"),
-    path("rectifications/<int:pk>/", views.rectification_action, name="rectification"),
-    path("forms/<int:form_pk>/download/", views.approval_form_download, name="form-download"),
-    path("opinions/<int:opinion_pk>/form/", views.approval_form_rerender, name="form-rerender"),
-    path("photos/<int:pk>/", views.photo_view, name="photo"),
-    path("experts/", views.experts, name="experts"),
-    path("spot-checks/", views.spot_checks, name="spot-checks"),
-    path("spot-checks/<int:pk>/", views.sample_detail, name="sample"),
-    path("proposals/<int:pk>/", views.proposal_decide, name="proposal"),
-    path("direct/", views.direct_grade, name="direct"),
-    path("reapply/", views.reapply, name="reapply"),
+    path("", cases.queue, name="queue"),
+    path("open/<int:declaration_pk>/", cases.case_open, name="open"),
+    path("cases/<int:pk>/", cases.case_detail, name="case"),
+    path("rectifications/<int:pk>/", cases.rectification_action, name="rectification"),
+    path("forms/<int:form_pk>/download/", cases.approval_form_download, name="form-download"),
+    path("opinions/<int:opinion_pk>/form/", cases.approval_form_rerender, name="form-rerender"),
+    path("photos/<int:pk>/", cases.photo_view, name="photo"),
+    path("experts/", experts.experts, name="experts"),
+    path("spot-checks/", spot_checks.spot_checks, name="spot-checks"),
+    path("spot-checks/<int:pk>/", spot_checks.sample_detail, name="sample"),
+    path("proposals/<int:pk>/", spot_checks.proposal_decide, name="proposal"),
+    path("direct/", annual.direct_grade, name="direct"),
+    path("reapply/", annual.reapply, name="reapply"),
 ]

@@ -1,24 +1,20 @@
 """Grading outside the declaration flow: the county's C/D grading of small enterprises, and
 the yearly re-grading of last year's A and B (R-REV-11)."""
 
-from datetime import date
-
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import event_record
 from core.notifications import notify
-from declarations.models import Declaration
-from grading.jurisdiction import region_in_reach
-from grading.models import Enterprise, EnterpriseIndustry, Grade, GradeRecord, Industry, User
+from grading.models import Enterprise, Grade, GradeRecord, Industry, User
 from grading.selectors import indicator_set_in_force
 from grading.services.grades import grade_record_add
+from review.rules import require
+from review.selectors.annual import reapplication_due
 
-DIRECT_GRADES = {"C", "D", "NONLEAD", "NONADV"}
-REAPPLY_GRADES = ("A", "B", "B-", "LEAD")
+DIRECT_GRADES = ("C", "D", "NONLEAD", "NONADV")
 
 
 @transaction.atomic
@@ -26,8 +22,7 @@ def county_direct_grade(
     *, actor: User, enterprise: Enterprise, industry: Industry, grade: Grade, reason: str
 ) -> GradeRecord:
     """A county grades its small enterprises C or D (or non-leading) directly."""
-    if actor.role != User.Role.COUNTY or not region_in_reach(actor, enterprise.county):
-        raise PermissionDenied(_("只有企业所属县级生态环境部门可以直接评定"))
+    require(actor, "review.grade_directly", enterprise)
     if not enterprise.is_small_micro:
         raise ValidationError(_("直接评定仅适用于小微涉气企业；其他企业须通过申报审核"))
     if grade.code not in DIRECT_GRADES:
@@ -53,27 +48,6 @@ def county_direct_grade(
         reason=reason,
     )
     return record
-
-
-def reapplication_due(*, year: int) -> QuerySet[EnterpriseIndustry]:
-    """R-REV-11: industries graded A, B, B- or 引领性 before this year that have not declared
-    again this year; they re-apply under the indicators in force now."""
-    declared = Declaration.objects.filter(
-        enterprise=OuterRef("enterprise"), industry=OuterRef("industry"), year=year
-    ).exclude(status=Declaration.Status.REJECTED)
-    graded_before = GradeRecord.objects.filter(
-        enterprise=OuterRef("enterprise"),
-        industry=OuterRef("industry"),
-        effective_from__lt=date(year, 1, 1),
-        effective_to__isnull=True,
-    )
-    return (
-        EnterpriseIndustry.objects.filter(current_grade__code__in=REAPPLY_GRADES)
-        .filter(Exists(graded_before))
-        .exclude(Exists(declared))
-        .select_related("enterprise__county", "industry", "current_grade")
-        .order_by("enterprise__county__code", "enterprise__name")
-    )
 
 
 def reapplication_remind(*, year: int) -> int:

@@ -2,8 +2,8 @@
 city-review and province-check opinion signed in one month for the enterprises of a county or
 of a city's counties, merged into one PDF for printing and filing.
 
-``bundle_request`` checks who asks and queues the worker; ``bundle_render`` (run by
-``review.bundle_tasks.render_bundle``) renders what is missing, merges, reports progress and
+``bundle_request`` checks who asks and queues the worker; ``bundle_render`` (run by the
+worker's ``review.tasks.render_bundle``) renders what is missing, merges, reports progress and
 offers the file only when it is complete.
 """
 
@@ -12,7 +12,7 @@ import hashlib
 import io
 import logging
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -21,9 +21,9 @@ from django.utils.translation import gettext as _
 from pypdf import PdfReader, PdfWriter
 
 from core.audit import event_record
-from grading.jurisdiction import county_units_for
 from grading.models import Region, User
 from review.models import ApprovalForm, ApprovalFormBundle, Opinion
+from review.rules import require
 from review.services.forms import FORM_KINDS
 from review.services.rendering import approval_form_render
 
@@ -44,15 +44,6 @@ def bundle_units(region: Region) -> QuerySet[Region]:
     raise ValidationError({"region": _("请选择县（市、区）或省辖市")})
 
 
-def _require_reach(actor: User, units: QuerySet[Region]) -> None:
-    """County and city staff for their own jurisdiction, the province for all of it."""
-    if not actor.is_active or actor.role not in User.STAFF_ROLES:
-        raise PermissionDenied(_("只有生态环境部门工作人员可以批量生成审核意见表"))
-    reach = county_units_for(actor)
-    if not units.exists() or units.exclude(pk__in=reach.values("pk")).exists():
-        raise PermissionDenied(_("只能批量生成本辖区的审核意见表"))
-
-
 def _month_bounds(year: int, month: int) -> tuple[datetime.datetime, datetime.datetime]:
     tz = timezone.get_current_timezone()
     start = datetime.datetime(year, month, 1, tzinfo=tz)
@@ -63,8 +54,8 @@ def _month_bounds(year: int, month: int) -> tuple[datetime.datetime, datetime.da
 @transaction.atomic
 def bundle_request(*, actor: User, region: Region, year: int, month: int) -> ApprovalFormBundle:
     """Queue the bundle of ``region``'s approval forms signed in ``year``-``month`` (R-REV-4)."""
-    units = bundle_units(region)
-    _require_reach(actor, units)
+    # County and city staff for their own jurisdiction, the province for all of it.
+    require(actor, "review.request_bundle", bundle_units(region))
     if not 1 <= month <= 12:
         raise ValidationError({"month": _("月份应为1至12")})
     today = timezone.localdate()
@@ -80,7 +71,7 @@ def bundle_request(*, actor: User, region: Region, year: int, month: int) -> App
         summary=f"批量生成{region.name}{year}年{month}月审核意见表",
         data={"bundle": bundle.pk, "region": region.code, "year": year, "month": month},
     )
-    from review.bundle_tasks import render_bundle
+    from review.tasks import render_bundle  # the worker's task imports the services
 
     transaction.on_commit(lambda: render_bundle.delay(bundle.pk))
     return bundle

@@ -1,16 +1,18 @@
 """Typed review decisions (R-REV-1..5, R-GRADE-3, R-DECL-6).
 
 County and city *recommend*; the city *decides* C and below; the province *decides* A, B, B-,
-引领性 and 先进性. Each decision type declares the stage it acts in, who may take it, its target
-(a case transition), its audit code and who is notified. Every decision is a signed opinion
-that is never edited afterwards; nobody recommends and decides on the same case (four-eyes).
+引领性 and 先进性. Each decision type declares the stage it acts in, its target (a case
+transition), its audit code and who is notified; who may sign the decisions of a stage is
+``review.rules``' ``review.sign_opinion`` (the actor) and ``review.co_sign_opinion`` (the other
+signers). Every decision is a signed opinion that is never edited afterwards; nobody
+recommends and decides on the same case (four-eyes).
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,12 +23,15 @@ from core.audit import event_record
 from core.notifications import notify
 from declarations.models import Declaration, IndicatorRow
 from declarations.services import lifecycle
-from grading.jurisdiction import region_in_reach
 from grading.models import Grade, GradeRecord, User
+from grading.rules import is_expert
 from grading.services.grades import grade_record_add
 from review.deadlines import county_due, month_end
 from review.models import IndicatorOpinion, Opinion, Rectification, ReviewCase
-from review.selectors import city_staff_for, province_staff_for
+from review.rules import allows, require
+from review.selectors.cases import city_staff_for, province_staff_for
+from review.services.forms import approval_form_request
+from review.services.panels import expert_refusals, panel_refusals
 
 # Grades the province decides (R-REV-1, R-REV-3, R-PUB-1); the city decides the rest.
 PROVINCE_GRADES = {"A+", "A", "B", "B-", "LEAD", "ADV"}
@@ -42,7 +47,6 @@ class DecisionType:
     stage: str
     decision: str
     kind: str
-    role: str
     label: str
     case_transition: str
     audit: str
@@ -70,7 +74,6 @@ DECISIONS: dict[tuple[str, str], DecisionType] = {
         Stage.COUNTY,
         D.RECOMMEND,
         Kind.FIRST_REVIEW,
-        User.Role.COUNTY,
         gettext_lazy("初审通过，报市级审核"),
         "pass_to_city",
         "review.county.recommended",
@@ -81,7 +84,6 @@ DECISIONS: dict[tuple[str, str], DecisionType] = {
         Stage.COUNTY,
         D.RETURN,
         Kind.FIRST_REVIEW,
-        User.Role.COUNTY,
         gettext_lazy("退回企业修改"),
         "return_to_enterprise",
         "review.county.returned",
@@ -91,7 +93,6 @@ DECISIONS: dict[tuple[str, str], DecisionType] = {
         Stage.COUNTY,
         D.REJECT,
         Kind.FIRST_REVIEW,
-        User.Role.COUNTY,
         gettext_lazy("不予通过"),
         "reject",
         "review.county.rejected",
@@ -101,7 +102,6 @@ DECISIONS: dict[tuple[str, str], DecisionType] = {
         Stage.CITY,
         D.DECIDE,
         Kind.CITY_REVIEW,
-        User.Role.CITY,
         gettext_lazy("市级认定（C级及以下）"),
         "decide",
         "review.city.decided",
@@ -113,7 +113,6 @@ DECISIONS: dict[tuple[str, str], DecisionType] = {
         Stage.CITY,
         D.FORWARD,
         Kind.CITY_REVIEW,
-        User.Role.CITY,
         gettext_lazy("审核通过，报省级复核"),
         "forward_to_province",
         "review.city.forwarded",
@@ -124,7 +123,6 @@ DECISIONS: dict[tuple[str, str], DecisionType] = {
         Stage.CITY,
         D.RETURN,
         Kind.CITY_REVIEW,
-        User.Role.CITY,
         gettext_lazy("退回企业修改"),
         "return_to_enterprise",
         "review.city.returned",
@@ -134,7 +132,6 @@ DECISIONS: dict[tuple[str, str], DecisionType] = {
         Stage.CITY,
         D.REJECT,
         Kind.CITY_REVIEW,
-        User.Role.CITY,
         gettext_lazy("不予通过"),
         "reject",
         "review.city.rejected",
@@ -144,7 +141,6 @@ DECISIONS: dict[tuple[str, str], DecisionType] = {
         Stage.PROVINCE,
         D.CONFIRM,
         Kind.PROVINCE_CHECK,
-        User.Role.PROVINCE,
         gettext_lazy("确认等级"),
         "decide",
         "review.province.confirmed",
@@ -156,7 +152,6 @@ DECISIONS: dict[tuple[str, str], DecisionType] = {
         Stage.PROVINCE,
         D.DOWNGRADE,
         Kind.PROVINCE_CHECK,
-        User.Role.PROVINCE,
         gettext_lazy("降级认定"),
         "decide",
         "review.province.downgraded",
@@ -168,7 +163,6 @@ DECISIONS: dict[tuple[str, str], DecisionType] = {
         Stage.PROVINCE,
         D.SEND_BACK,
         Kind.PROVINCE_CHECK,
-        User.Role.PROVINCE,
         gettext_lazy("退回市级重审"),
         "send_back_to_city",
         "review.province.sent_back",
@@ -177,8 +171,22 @@ DECISIONS: dict[tuple[str, str], DecisionType] = {
 }
 
 
+#: The stage whose decisions an opinion of each kind records (on-site findings decide nothing).
+STAGE_OF_KIND = {
+    Kind.FIRST_REVIEW: Stage.COUNTY,
+    Kind.CITY_REVIEW: Stage.CITY,
+    Kind.PROVINCE_CHECK: Stage.PROVINCE,
+}
+
+
 def decisions_for(stage: str) -> list[DecisionType]:
     return [dt for (s, _d), dt in DECISIONS.items() if s == stage]
+
+
+def decision_label(opinion: Opinion) -> str:
+    """What the opinion decided, in the words of its decision type."""
+    dt = DECISIONS.get((STAGE_OF_KIND.get(opinion.kind), opinion.decision))
+    return str(dt.label) if dt else opinion.get_decision_display()
 
 
 def _lock_case(case: ReviewCase) -> ReviewCase:
@@ -197,42 +205,23 @@ def _lock_case(case: ReviewCase) -> ReviewCase:
     )
 
 
-def _require_actor(actor: User, dt: DecisionType, case: ReviewCase) -> None:
-    county = case.declaration.enterprise.county
-    if not actor.is_active or actor.role != dt.role or not region_in_reach(actor, county):
-        raise PermissionDenied(
-            _("只有该企业所属%(who)s可以作出此项审核") % {"who": User.Role(dt.role).label}
-        )
-
-
 def _check_signers(actor: User, dt: DecisionType, case: ReviewCase, signers: list[User]) -> None:
-    """R-REV-5: the users who gave the opinion sign it; the acting user is one of them.
-    Staff sign for their own level; experts may co-sign (the review group at the county, a
-    panel member at the city level). The province decides without the city's panel, whose
-    on-site opinion recommended the grade (four-eyes)."""
+    """R-REV-5: the users who gave the opinion sign it; the acting user is one of them. Who
+    may co-sign is ``review.co_sign_opinion``: staff for their own level, experts of the
+    review group at the county and of the panel at the city; the province decides without
+    the city's panel, whose on-site opinion recommended the grade (four-eyes). An expert
+    also still has to be eligible for the enterprise (R-REV-7, R-REV-8)."""
     if actor not in signers:
         raise ValidationError({"signers": _("提交人须为签署人之一")})
-    county = case.declaration.enterprise.county
-    panel_ids = set()
-    if hasattr(case, "panel"):
-        panel_ids = set(case.panel.memberships.values_list("expert_id", flat=True))
     for user in signers:
-        if user.role == dt.role and region_in_reach(user, county) and user.is_active:
-            continue
-        if (
-            user.role == User.Role.EXPERT
-            and user.is_active
-            and (dt.stage == Stage.COUNTY or (dt.stage == Stage.CITY and user.pk in panel_ids))
-        ):
-            from review.services.panels import expert_refusals
-
+        if not allows(user, "review.co_sign_opinion", case):
+            raise ValidationError(
+                {"signers": _("%(name)s 不能签署本级审核意见") % {"name": user.display_name}}
+            )
+        if is_expert(user):
             refusals = expert_refusals(expert=user, case=case, require_industry=False)
             if refusals:
                 raise ValidationError({"signers": f"{user.display_name}：{'；'.join(refusals)}"})
-            continue
-        raise ValidationError(
-            {"signers": _("%(name)s 不能签署本级审核意见") % {"name": user.display_name}}
-        )
     requested = case.declaration.requested_grade.code
     group_signed = dt.stage == Stage.COUNTY and dt.decision == D.RECOMMEND
     if group_signed and requested in GROUP_SIGNED_GRADES and len(signers) < 2:
@@ -325,8 +314,6 @@ def _check_verdicts(dt: DecisionType, case: ReviewCase, verdicts: dict) -> dict:
 def _check_city_forward(case: ReviewCase) -> None:
     """R-REV-3, R-REV-6: A, B, B- and 引领性 go up only after an expert panel with an expert of
     the industry has recorded its on-site verification."""
-    from review.services.panels import panel_refusals
-
     if not hasattr(case, "panel"):
         raise ValidationError(_("报省级复核前须组建专家组并完成现场核查"))
     refusals = panel_refusals(case=case)
@@ -374,7 +361,7 @@ def review_sign(
     dt = DECISIONS.get((case.stage, decision))
     if dt is None:
         raise ValidationError(_("案卷当前处于“%s”阶段，不能作出该结论") % case.get_stage_display())
-    _require_actor(actor, dt, case)
+    require(actor, "review.sign_opinion", case)
     if not summary.strip() or not conclusion.strip():
         raise ValidationError(_("请填写审核意见汇总和分级意见结论"))
     signers = list(dict.fromkeys(signers))
@@ -463,8 +450,6 @@ def review_sign(
         },
         url=url,
     )
-    from review.services.forms import approval_form_request
-
     approval_form_request(actor=actor, opinion=opinion)
     return opinion
 
@@ -474,8 +459,7 @@ def first_review_open(*, actor: User, declaration: Declaration) -> ReviewCase:
     """The county accepts a submitted declaration for first review: from now on the enterprise
     can no longer withdraw it. The case is due by the 20th (R-REV-2)."""
     declaration = Declaration.objects.select_for_update().get(pk=declaration.pk)
-    if actor.role != User.Role.COUNTY or not region_in_reach(actor, declaration.enterprise.county):
-        raise PermissionDenied(_("只有企业所属县级生态环境部门可以受理初审"))
+    require(actor, "review.open_case", declaration)
     # The case carries the declaration as it now is (under review), not the stale instance.
     declaration = lifecycle.declaration_start_review(actor=actor, declaration=declaration)
     version = declaration.versions.get(number=declaration.current_version)
@@ -509,8 +493,7 @@ def opinion_correct(
     signed entry that points at the original; the decision and the grade stay as signed."""
     if not reason.strip():
         raise ValidationError({"reason": _("请说明更正理由")})
-    if not opinion.signers.filter(pk=actor.pk).exists():
-        raise PermissionDenied(_("只有原意见的签署人可以提出更正"))
+    require(actor, "review.correct_opinion", opinion)
     if not summary.strip() or not conclusion.strip():
         raise ValidationError(_("请填写审核意见汇总和分级意见结论"))
     correction = Opinion.objects.create(
@@ -533,7 +516,5 @@ def opinion_correct(
         reason=reason,
         data={"opinion": opinion.pk, "correction": correction.pk},
     )
-    from review.services.forms import approval_form_request
-
     approval_form_request(actor=actor, opinion=correction)
     return correction

@@ -3,7 +3,7 @@ follow-up of the rectifications it requires (R-DECL-6)."""
 
 from datetime import date
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,7 +12,6 @@ from core.audit import event_record
 from core.notifications import notify
 from core.uploads import validate_upload
 from declarations.models import IndicatorRow
-from grading.jurisdiction import region_in_reach
 from grading.models import Grade, User
 from review.models import (
     IndicatorOpinion,
@@ -22,13 +21,10 @@ from review.models import (
     ReviewCase,
     VerificationPhoto,
 )
+from review.rules import allows, require
 from review.services.panels import panel_refusals
 
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
-
-
-def _is_city_staff(user: User, case: ReviewCase) -> bool:
-    return user.role == User.Role.CITY and region_in_reach(user, case.declaration.enterprise.county)
 
 
 @transaction.atomic
@@ -61,16 +57,15 @@ def onsite_record(
     refusals = panel_refusals(case=case)
     if refusals:
         raise ValidationError(refusals)
-    members = set(case.panel.memberships.values_list("expert_id", flat=True))
-    if actor.pk not in members and not _is_city_staff(actor, case):
-        raise PermissionDenied(_("只有本案专家组成员或市级生态环境部门可以记录现场核查"))
+    require(actor, "review.record_onsite", case)
     signers = list(dict.fromkeys(signers))
     if actor not in signers:
         raise ValidationError({"signers": _("提交人须为签署人之一")})
+    members = set(case.panel.memberships.values_list("expert_id", flat=True))
     if not any(s.pk in members for s in signers):
         raise ValidationError({"signers": _("现场核查意见须由专家组成员签署")})
     for s in signers:
-        if s.pk not in members and not _is_city_staff(s, case):
+        if not allows(s, "review.record_onsite", case):
             raise ValidationError(
                 {
                     "signers": _("%(name)s 不是本案专家组成员或市级工作人员")
@@ -166,9 +161,7 @@ def rectification_report(*, actor: User, rectification: Rectification, note: str
         .select_related("verification__case__declaration__enterprise")
         .get(pk=rectification.pk)
     )
-    enterprise = r.verification.case.declaration.enterprise
-    if actor.role != User.Role.ENTERPRISE or actor.enterprise_id != enterprise.pk:
-        raise PermissionDenied(_("只有企业本身可以填报整改情况"))
+    require(actor, "review.report_rectification", r.verification.case)
     if r.status == Rectification.Status.VERIFIED:
         raise ValidationError(_("该项整改已核实"))
     if not note.strip():
@@ -197,13 +190,7 @@ def rectification_verify(*, actor: User, rectification: Rectification, note: str
         .get(pk=rectification.pk)
     )
     case = r.verification.case
-    members = (
-        set(case.panel.memberships.values_list("expert_id", flat=True))
-        if hasattr(case, "panel")
-        else set()
-    )
-    if actor.pk not in members and not _is_city_staff(actor, case):
-        raise PermissionDenied(_("只有本案专家组成员或市级生态环境部门可以核实整改"))
+    require(actor, "review.verify_rectification", case)
     if r.status != Rectification.Status.DONE:
         raise ValidationError(_("企业尚未填报整改情况"))
     if not note.strip():

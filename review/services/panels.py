@@ -1,17 +1,17 @@
 """Expert panels (R-REV-6, R-REV-7, R-REV-8): who may review an enterprise, and the panel a
 city forms for material review and on-site verification."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import event_record
 from core.notifications import notify
-from grading.jurisdiction import region_in_reach
 from grading.models import Enterprise, User
+from grading.rules import is_expert
 from review.models import ExpertBlacklisting, ExpertConflict, Panel, PanelMember, ReviewCase
+from review.rules import require
 
 
 def is_blacklisted(expert: User) -> bool:
@@ -22,7 +22,7 @@ def expert_refusals(*, expert: User, case: ReviewCase, require_industry: bool = 
     """Why ``expert`` may not review ``case`` (empty when eligible)."""
     reasons = []
     profile = getattr(expert, "expert_profile", None)
-    if expert.role != User.Role.EXPERT or profile is None or not expert.is_active:
+    if not is_expert(expert) or profile is None:
         return [_("不是专家库中的有效专家")]
     if profile.employer_is_service_agency:
         reasons.append(_("工作单位为第三方服务机构，不得进入专家库（R-REV-7）"))
@@ -65,38 +65,13 @@ def _panel_problems(case: ReviewCase, members: list[User]) -> list[str]:
     return problems
 
 
-def expert_suggestions(*, case: ReviewCase, limit: int = 20) -> QuerySet[User]:
-    """Eligible experts for the case, those of its industry first."""
-    enterprise = case.declaration.enterprise
-    industry = case.declaration.industry
-    blacklisted = ExpertBlacklisting.objects.filter(expert=OuterRef("pk"), lifted_at__isnull=True)
-    conflicted = ExpertConflict.objects.filter(expert=OuterRef("pk"), enterprise=enterprise)
-    knows = User.objects.filter(pk=OuterRef("pk"), expert_profile__industries=industry)
-    return (
-        User.objects.filter(role=User.Role.EXPERT, is_active=True, expert_profile__isnull=False)
-        .filter(expert_profile__employer_is_service_agency=False)
-        .exclude(Exists(blacklisted))
-        .exclude(Exists(conflicted))
-        .annotate(knows_industry=Exists(knows))
-        .select_related("expert_profile")
-        .order_by("-knows_industry", "full_name", "username")[:limit]
-    )
-
-
-def _require_city(actor: User, case: ReviewCase) -> None:
-    if actor.role != User.Role.CITY or not region_in_reach(
-        actor, case.declaration.enterprise.county
-    ):
-        raise PermissionDenied(_("只有企业所属市级生态环境部门可以组建专家组"))
-
-
 @transaction.atomic
 def panel_assign(
     *, actor: User, case: ReviewCase, experts: list[User], leader: User | None = None
 ) -> Panel:
     """Form (or re-form) the case's panel; every refusal names the expert and the rule."""
     case = ReviewCase.objects.select_for_update().get(pk=case.pk)
-    _require_city(actor, case)
+    require(actor, "review.assign_panel", case)
     if case.stage != ReviewCase.Stage.CITY:
         raise ValidationError(_("只有处于市级审核阶段的案卷可以组建专家组"))
     experts = list(dict.fromkeys(experts))
@@ -138,9 +113,8 @@ def conflict_record(
     *, actor: User, expert: User, enterprise: Enterprise, kind: str, note: str = ""
 ) -> ExpertConflict:
     """A conflict declared by the expert, or recorded by city or province staff (R-REV-7)."""
+    require(actor, "review.record_conflict", expert)
     declared = actor.pk == expert.pk
-    if not declared and actor.role not in (User.Role.CITY, User.Role.PROVINCE, User.Role.ADMIN):
-        raise PermissionDenied(_("只有专家本人或市级、省级生态环境部门可以登记回避关系"))
     if expert.role != User.Role.EXPERT:
         raise ValidationError({"expert": _("请选择专家")})
     conflict, created = ExpertConflict.objects.get_or_create(
@@ -167,8 +141,7 @@ def expert_blacklist(
     *, actor: User, expert: User, reason: str, detail: str, document_no: str = ""
 ) -> ExpertBlacklisting:
     """R-REV-8: the expert is barred from all grading work from now on."""
-    if actor.role not in (User.Role.CITY, User.Role.PROVINCE, User.Role.ADMIN):
-        raise PermissionDenied(_("只有市级、省级生态环境部门可以将专家列入黑名单"))
+    require(actor, "review.blacklist_expert")
     if expert.role != User.Role.EXPERT:
         raise ValidationError({"expert": _("请选择专家")})
     if not detail.strip():
@@ -196,8 +169,8 @@ def expert_blacklist(
 def expert_blacklist_lift(
     *, actor: User, entry: ExpertBlacklisting, reason: str
 ) -> ExpertBlacklisting:
-    if actor.role not in (User.Role.PROVINCE, User.Role.ADMIN):
-        raise PermissionDenied(_("只有省级生态环境部门可以解除专家黑名单"))
+    """R-REV-8: only a recorded decision of the province ends a blacklisting."""
+    require(actor, "review.lift_blacklisting")
     if not reason.strip():
         raise ValidationError({"reason": _("请说明解除依据")})
     entry = ExpertBlacklisting.objects.select_for_update().get(pk=entry.pk)

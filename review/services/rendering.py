@@ -17,21 +17,12 @@ from django.utils import timezone
 from core.documents import render_pdf
 from declarations.models import Declaration
 from grading.models import User
-from review.models import ApprovalForm, Opinion, ReviewCase
-from review.services.decisions import DECISIONS
-from review.services.forms import approval_form_request
+from review.models import ApprovalForm
+from review.services.decisions import decision_label
 
 logger = logging.getLogger(__name__)
 
 TEMPLATE = "review/approval_form.html"
-# Asking for the form again is the same service as the automatic request on signing.
-approval_form_rerender = approval_form_request
-
-_STAGE_OF_KIND = {
-    Opinion.Kind.FIRST_REVIEW: ReviewCase.Stage.COUNTY,
-    Opinion.Kind.CITY_REVIEW: ReviewCase.Stage.CITY,
-    Opinion.Kind.PROVINCE_CHECK: ReviewCase.Stage.PROVINCE,
-}
 
 
 def _chinese_date(moment) -> str:
@@ -54,11 +45,6 @@ def _signer_line(user: User) -> dict:
     return {"name": user.display_name, "capacity": capacity}
 
 
-def _decision_label(opinion: Opinion) -> str:
-    dt = DECISIONS.get((_STAGE_OF_KIND.get(opinion.kind), opinion.decision))
-    return str(dt.label) if dt else opinion.get_decision_display()
-
-
 def approval_form_context(form: ApprovalForm) -> dict:
     opinion = form.opinion
     case = opinion.case
@@ -76,7 +62,7 @@ def approval_form_context(form: ApprovalForm) -> dict:
         "requested_grade": snap.get("requested_grade", declaration.requested_grade.name),
         "control_type": dict(Declaration.ControlType.choices).get(control_type, control_type),
         "signed_on": _chinese_date(opinion.signed_at),
-        "decision_label": _decision_label(opinion),
+        "decision_label": decision_label(opinion),
         "indicators": [
             {
                 "category": i.indicator_row.category.name,

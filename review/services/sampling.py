@@ -7,35 +7,32 @@ import random
 from collections import defaultdict
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import event_record
-from grading.models import EnterpriseIndustry, Grade, GradeRecord, User
+from grading.models import EnterpriseIndustry, Grade, GradeRecord, Industry, Region, User
+from grading.selectors import indicator_set_in_force
 from grading.services.grades import grade_record_add
 from review.models import IndustryDowngradeProposal, SpotCheckItem, SpotCheckSample
+from review.rules import require
 
 PASS_RATE_FLOOR = Decimal("0.60")
 DEFAULT_GRADES = ("A", "B", "B-", "LEAD")
 
 
-def _require_province(actor: User) -> None:
-    if actor.role not in (User.Role.PROVINCE, User.Role.ADMIN):
-        raise PermissionDenied(_("只有省级生态环境部门可以组织抽查复核"))
-
-
-def _province_of(actor: User):
+def _province_of(actor: User) -> Region:
     """The province the actor works for; an administrator acts for the configured province."""
-    from django.conf import settings
-
-    from grading.models import Region
-
     return actor.region or Region.objects.get(code=settings.GRADING["PROVINCE_CODE"])
 
 
-def sample_population(*, province, grade_codes=DEFAULT_GRADES):
+def sample_population(
+    *, province: Region, grade_codes=DEFAULT_GRADES
+) -> QuerySet[EnterpriseIndustry]:
     """Every enterprise-industry currently graded at one of ``grade_codes`` in the province."""
     return (
         EnterpriseIndustry.objects.filter(current_grade__code__in=grade_codes)
@@ -45,9 +42,7 @@ def sample_population(*, province, grade_codes=DEFAULT_GRADES):
     )
 
 
-def _units_of(province):
-    from grading.models import Region
-
+def _units_of(province: Region) -> QuerySet[Region]:
     return Region.objects.filter(parent=province) | Region.objects.filter(parent__parent=province)
 
 
@@ -78,7 +73,8 @@ def sample_draw(
     seed: int | None = None,
     grade_codes=DEFAULT_GRADES,
 ) -> SpotCheckSample:
-    _require_province(actor)
+    """R-REV-9: draw the province's sample, reproducible from the recorded seed."""
+    require(actor, "review.spot_check")
     percentage = Decimal(percentage)
     if not (Decimal("0") < percentage <= Decimal("100")):
         raise ValidationError({"percentage": _("抽查比例应在0到100之间")})
@@ -126,9 +122,7 @@ def _next_lower(grade: Grade, scheme_grades: list[Grade]) -> Grade:
     return ordered[-1]
 
 
-def _scheme_grades(enterprise, industry):
-    from grading.selectors import indicator_set_in_force
-
+def _scheme_grades(industry: Industry) -> list[Grade]:
     s = indicator_set_in_force(industry=industry, on=timezone.localdate())
     return s.scheme.ordered_grades() if s else list(Grade.objects.all())
 
@@ -145,7 +139,7 @@ def spot_check_record(
     """Record one on-site re-check. A grade that does not match reality is downgraded at once
     (to the stated grade, by default the next lower one); then the industry's pass rate is
     re-computed and a proposal opened if it falls below 60%."""
-    _require_province(actor)
+    require(actor, "review.spot_check")
     item = (
         SpotCheckItem.objects.select_for_update().select_related("sample", "grade").get(pk=item.pk)
     )
@@ -160,7 +154,7 @@ def spot_check_record(
         item.result = SpotCheckItem.Result.PASSED
     else:
         item.result = SpotCheckItem.Result.FAILED
-        ladder = _scheme_grades(item.enterprise, item.industry)
+        ladder = _scheme_grades(item.industry)
         target = downgrade_to or _next_lower(item.grade, ladder)
         if target.severity <= item.grade.severity or target not in ladder:
             raise ValidationError(
@@ -253,7 +247,7 @@ def industry_downgrade_decide(
 ) -> IndustryDowngradeProposal:
     """Confirm: every enterprise of the industry graded A, B, B- or 引领性 in the province goes
     one grade down; dismiss: nothing changes. Either way the decision is recorded."""
-    _require_province(actor)
+    require(actor, "review.spot_check")
     if not reason.strip():
         raise ValidationError({"reason": _("请填写理由")})
     proposal = IndustryDowngradeProposal.objects.select_for_update().get(pk=proposal.pk)
@@ -264,7 +258,7 @@ def industry_downgrade_decide(
         for row in sample_population(province=_province_of(actor)):
             if row.industry_id != proposal.industry_id:
                 continue
-            ladder = _scheme_grades(row.enterprise, row.industry)
+            ladder = _scheme_grades(row.industry)
             target = _next_lower(row.current_grade, ladder)
             grade_record_add(
                 actor=actor,

@@ -1,5 +1,6 @@
 """Builders for review-chain tests: a submitted declaration, its case opened by the county,
-verdicts for every row, the panel and its on-site record, and a case walked up the chain.
+verdicts for every row, the panel and its on-site record, and a case walked up the chain;
+what a declaration's timeline and a signed opinion hold.
 
 Every step goes through the real services, so the rules apply to the test data too."""
 
@@ -7,9 +8,11 @@ import datetime
 import struct
 import zlib
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from core.models import AuditEvent
 from declarations.models import Declaration
 from declarations.services import lifecycle
 from grading.models import Grade, Industry, User
@@ -182,3 +185,36 @@ def to_province(
     city_ready_to_forward(case, city_user, panel_expert)
     sign(case, city_user, D.FORWARD, grade_code=grade_code or case.proposed_grade.code)
     return refresh(case)
+
+
+def codes_for(declaration) -> list[str]:
+    """The audit codes of a declaration's timeline, oldest first."""
+    return list(
+        AuditEvent.objects.filter(
+            content_type=ContentType.objects.get_for_model(Declaration),
+            object_id=str(declaration.pk),
+        )
+        .order_by("at", "id")
+        .values_list("code", flat=True)
+    )
+
+
+def snapshot(opinion: Opinion) -> dict:
+    """What a signed opinion says, as stored (to show it never changes)."""
+    opinion = Opinion.objects.get(pk=opinion.pk)
+    return {
+        "kind": opinion.kind,
+        "decision": opinion.decision,
+        "grade": opinion.grade_id,
+        "summary": opinion.summary,
+        "conclusion": opinion.conclusion,
+        "signed_by": opinion.signed_by_id,
+        "signed_at": opinion.signed_at,
+        "corrects": opinion.corrects_id,
+        "signers": sorted(opinion.signers.values_list("pk", flat=True)),
+        "indicators": list(
+            opinion.indicators.order_by("indicator_row_id").values_list(
+                "indicator_row_id", "verdict", "text"
+            )
+        ),
+    }

@@ -11,6 +11,7 @@ from core.models import Notification
 from declarations.models import Declaration
 from grading.models import Enterprise, EnterpriseIndustry, GradeRecord
 from grading.services.grades import grade_record_add
+from review.selectors.annual import reapplication_due
 from review.services import annual
 from review.tests import builders
 from tests import declaration_builders, factories
@@ -55,11 +56,11 @@ def test_r_rev_11_last_years_a_and_b_without_a_declaration_are_due():
     graded("A", datetime.date(2026, 2, 1))  # graded this year
     graded("C", last_year)  # C does not re-apply
 
-    due = annual.reapplication_due(year=2026)
+    due = reapplication_due(year=2026)
     assert {r.enterprise for r in due} == {due_a, due_b, rejected}
     assert all(r.current_grade.code in ("A", "B") for r in due)
     # Next year, those graded this year are due too (the declared one still has 2026 only).
-    assert len(annual.reapplication_due(year=2027)) == 5
+    assert len(reapplication_due(year=2027)) == 5
 
 
 def test_r_rev_11_reminder_notifies_the_enterprises_due():

@@ -5,6 +5,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from review.models import ExpertBlacklisting, ExpertConflict, Panel, ReviewCase
+from review.selectors.experts import expert_suggestions
 from review.services import panels
 from review.tests import builders
 from review.tests.builders import D
@@ -170,7 +171,7 @@ def test_r_rev_8_blacklisted_expert_is_refused_everywhere_until_lifted(
     with pytest.raises(ValidationError) as exc:
         assign(case, city_user, [n31_expert])
     assert "已被列入黑名单，不得参与绩效分级工作（R-REV-8）" in messages(exc)
-    assert n31_expert not in panels.expert_suggestions(case=case)
+    assert n31_expert not in expert_suggestions(case=case)
 
     for actor in (city_user, county_user):
         with pytest.raises(PermissionDenied):
@@ -184,7 +185,7 @@ def test_r_rev_8_blacklisted_expert_is_refused_everywhere_until_lifted(
     with pytest.raises(ValidationError):
         panels.expert_blacklist_lift(actor=province_user, entry=entry, reason="再次解除")
 
-    assert n31_expert in panels.expert_suggestions(case=case)
+    assert n31_expert in expert_suggestions(case=case)
     assign(case, city_user, [n31_expert])
     assert ExpertBlacklisting.objects.filter(expert=n31_expert).count() == 1  # never deleted
 
@@ -237,7 +238,7 @@ def test_r_rev_6_r_rev_7_r_rev_8_suggestions_list_eligible_experts_industry_firs
     inactive.is_active = False
     inactive.save()
 
-    suggested = list(panels.expert_suggestions(case=at_city))
+    suggested = list(expert_suggestions(case=at_city))
     assert printing in suggested and cement in suggested
     assert suggested.index(printing) < suggested.index(cement)
     for excluded in (agency, banned, conflicted, inactive):

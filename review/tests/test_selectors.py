@@ -3,8 +3,8 @@
 import pytest
 from django.http import Http404
 
-from review import selectors
 from review.models import ReviewCase
+from review.selectors.cases import case_get, case_list
 from review.tests import builders
 from tests import factories
 
@@ -42,7 +42,7 @@ def cases(enterprise_user, other_enterprise, county_user, other_county_user, cit
 
 
 def seen(viewer, **kwargs) -> set[int]:
-    return set(selectors.case_list(viewer=viewer, **kwargs).values_list("pk", flat=True))
+    return set(case_list(viewer=viewer, **kwargs).values_list("pk", flat=True))
 
 
 def test_case_list_is_scoped_to_the_viewers_jurisdiction(
@@ -76,7 +76,7 @@ def test_case_get_outside_reach_is_404_like_a_missing_case(
     cases, county_user, other_county_user, enterprise_user
 ):
     xinzheng = cases["xinzheng"]
-    assert selectors.case_get(viewer=county_user, pk=xinzheng.pk) == xinzheng
+    assert case_get(viewer=county_user, pk=xinzheng.pk) == xinzheng
     for viewer, pk in (
         (other_county_user, xinzheng.pk),
         (builders.city_staff("410200"), xinzheng.pk),
@@ -86,4 +86,4 @@ def test_case_get_outside_reach_is_404_like_a_missing_case(
         (county_user, "abc"),
     ):
         with pytest.raises(Http404):
-            selectors.case_get(viewer=viewer, pk=pk)
+            case_get(viewer=viewer, pk=pk)
