@@ -10,7 +10,7 @@ def nav_items(user) -> list[NavItem]:
     items = []
     if user.has_perm("emergency_list.view_list"):
         items.append(NavItem("list", _("减排清单"), reverse("emergency_list:index"), order=50))
-    if user.has_perm("emergency_list.view_alerts"):
+    if user.has_perm("emergency_list.call_alerts"):  # the tool that calls alerts
         items.append(NavItem("alerts", _("预警模拟"), reverse("emergency_list:alerts"), order=70))
     return items
 
