@@ -12,7 +12,8 @@
    rows, widths, frozen panes, the same styled enterprise cells, the same 汇总 rows) written by
    a write-only openpyxl workbook with no database. The values come from reading A's file back
    (read-only openpyxl); only the writing is timed. B writes no merged ranges (openpyxl's own
-   ``merged_cells`` cannot hold millions of ranges, see excel_export), so B is a lower bound.
+   ``merged_cells`` cannot hold millions of ranges, see emergency_list.excel.workbook), so B is
+   a lower bound.
 
 Each measurement runs in its own process so the two peaks are separate (ru_maxrss of the
 child). Prints both times, the ratio, both peaks, rows and file size.
@@ -58,7 +59,7 @@ def setup_django() -> None:
 
 def child_export(out: str, year: int) -> dict:
     setup_django()
-    from emergency_list.services.excel_export import list_export
+    from emergency_list.excel.export import list_export
     from grading.models import Region
 
     province = Region.objects.get(level=Region.Level.PROVINCE)
@@ -82,7 +83,7 @@ def child_baseline(source: str, out: str, rows: int, enterprises: int, merges: b
     from openpyxl.cell.cell import WriteOnlyCell
     from openpyxl.worksheet.cell_range import CellRange
 
-    from emergency_list.services.excel_export import (
+    from emergency_list.excel.layout import (
         COL,
         HEADER_ROWS,
         MERGED_ALIGN,

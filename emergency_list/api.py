@@ -1,6 +1,7 @@
-"""REST API of the emergency list (/api/v1/list/...): thin over selectors and services."""
+"""REST API of the emergency list (/api/v1/list/...): thin over the same selectors and services
+as the pages, so a page and its API give the same answer to every user."""
 
-from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -9,13 +10,51 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from core.api import Pagination
-from emergency_list.models import Action, EntryMeasure, ListEntry
-from emergency_list.selectors import entry_get, entry_list
-from emergency_list.services import entries as entry_services
-from emergency_list.services.entries import FLAG_FIELDS
+from emergency_list.models import Action, AlertLevel, EntryMeasure, ListEntry
+from emergency_list.selectors import (
+    alert_get,
+    alert_list,
+    alert_results_for,
+    entry_documents,
+    entry_get,
+    entry_list,
+    entry_measure_get,
+    excel_job_get,
+    excel_job_list,
+    list_scope_get,
+)
+from emergency_list.services.alerts import alert_call
+from emergency_list.services.documents import documents_request
+from emergency_list.services.entries import (
+    FLAG_FIELDS,
+    entry_update,
+    list_generate_request,
+    measure_override,
+)
+from emergency_list.services.jobs import export_request, import_confirm, import_upload
 from emergency_list.services.ratios import ratio_check
-from grading.jurisdiction import county_units_for, region_in_reach
-from grading.models import Region, User
+from grading.models import Region
+from grading.rules import allows
+
+YEAR_ERRORS = dict.fromkeys(("invalid", "max_value", "min_value"), "年度格式不正确")
+
+
+def _year_field() -> serializers.IntegerField:
+    return serializers.IntegerField(
+        required=False, min_value=2000, max_value=2100, error_messages=YEAR_ERRORS
+    )
+
+
+def _region_field(**kwargs) -> serializers.SlugRelatedField:
+    return serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Region.objects.all(),
+        error_messages={"does_not_exist": "区划代码不存在", "invalid": "区划代码不存在"},
+        **kwargs,
+    )
+
+
+# --- entries ---------------------------------------------------------------------------------
 
 
 class MeasureSerializer(serializers.ModelSerializer):
@@ -95,20 +134,51 @@ class EntryUpdateSerializer(serializers.ModelSerializer):
 
 
 class OverrideSerializer(serializers.Serializer):
+    """A stricter measure for one process at one level, with its reason (R-LIST-8)."""
+
     measure = serializers.IntegerField()
     action = serializers.ChoiceField(choices=Action.choices)
-    ratio_pct = serializers.DecimalField(
-        max_digits=5, decimal_places=2, min_value=0, max_value=100, required=False
-    )
+    ratio_pct = serializers.DecimalField(max_digits=5, decimal_places=2, min_value=0, max_value=100)
     text = serializers.CharField(required=False, allow_blank=True, default="")
     reason = serializers.CharField()
 
 
-def _year(request) -> int:
-    try:
-        return int(request.query_params.get("year") or timezone.localdate().year)
-    except ValueError as exc:
-        raise serializers.ValidationError({"year": "年度格式不正确"}) from exc
+class ListQuerySerializer(serializers.Serializer):
+    year = _year_field()
+    county = serializers.CharField(required=False, allow_blank=True, default="")
+    search = serializers.CharField(required=False, allow_blank=True, default="")
+    scope = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class GenerateSerializer(serializers.Serializer):
+    county = _region_field()
+    year = _year_field()
+
+
+class DocumentSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    index = serializers.IntegerField()
+    name = serializers.CharField()
+    download_url = serializers.SerializerMethodField()
+
+    def get_download_url(self, obj) -> str:
+        entry = self.context["entry"]
+        return reverse("emergency_list:document", args=[entry.pk, obj.kind, obj.index])
+
+
+def _query(request) -> dict:
+    s = ListQuerySerializer(data=request.query_params)
+    s.is_valid(raise_exception=True)
+    return {**s.validated_data, "year": s.validated_data.get("year") or _this_year()}
+
+
+def _this_year() -> int:
+    return timezone.localdate().year
+
+
+def _forbid_change(request, entry) -> None:
+    if not allows(request.user, "emergency_list.change_entry", entry):
+        raise PermissionDenied("只有辖区生态环境部门可以修改应急减排清单")
 
 
 @extend_schema(
@@ -132,17 +202,14 @@ class ListEntryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         return EntryDetailSerializer
 
     def get_queryset(self):
+        query = _query(self.request)
         county = None
-        code = self.request.query_params.get("county")
-        if code:
-            county = Region.objects.filter(code=code).first()
+        if query["county"]:
+            county = Region.objects.filter(code=query["county"]).first()
             if county is None:
                 return ListEntry.objects.none()
         return entry_list(
-            viewer=self.request.user,
-            year=_year(self.request),
-            county=county,
-            search=self.request.query_params.get("search", ""),
+            viewer=self.request.user, year=query["year"], county=county, search=query["search"]
         )
 
     def get_object(self):
@@ -151,11 +218,10 @@ class ListEntryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     @extend_schema(request=EntryUpdateSerializer, responses=EntryDetailSerializer)
     def partial_update(self, request, pk=None):
         entry = self.get_object()
+        _forbid_change(request, entry)
         serializer = EntryUpdateSerializer(entry, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        entry_services.entry_update(
-            actor=request.user, entry=entry, data=dict(serializer.validated_data)
-        )
+        entry_update(actor=request.user, entry=entry, data=dict(serializer.validated_data))
         return Response(EntryDetailSerializer(entry_get(viewer=request.user, pk=entry.pk)).data)
 
     @extend_schema(request=OverrideSerializer, responses=MeasureSerializer)
@@ -163,58 +229,37 @@ class ListEntryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     def override(self, request, pk=None):
         """Make one measure stricter, with a reason (R-LIST-8: never weaker)."""
         entry = self.get_object()
+        _forbid_change(request, entry)
         s = OverrideSerializer(data=request.data)
         s.is_valid(raise_exception=True)
-        measure = get_object_or_404(
-            EntryMeasure, pk=s.validated_data["measure"], entry_process__entry=entry
+        data = dict(s.validated_data)
+        measure = entry_measure_get(entry=entry, pk=data.pop("measure"))
+        return Response(
+            MeasureSerializer(measure_override(actor=request.user, measure=measure, **data)).data
         )
-        data = {k: v for k, v in s.validated_data.items() if k != "measure"}
-        m = entry_services.measure_override(actor=request.user, measure=measure, **data)
-        return Response(MeasureSerializer(m).data)
 
-    @extend_schema(request=None, responses={202: None})
+    @extend_schema(request=GenerateSerializer, responses={202: None})
     @action(detail=False, methods=["post"])
     def generate(self, request):
         """Compile or refresh a county's list in the background (R-LIST-1)."""
-        from django.db import transaction
-
-        from core.audit import event_record
-        from emergency_list.tasks import generate_list
-
-        county = Region.objects.filter(code=request.data.get("county", "")).first()
-        try:
-            year = int(request.data.get("year") or timezone.localdate().year)
-        except (TypeError, ValueError) as exc:
-            raise serializers.ValidationError({"year": "年度格式不正确"}) from exc
-        if county is None or not county.holds_enterprises:
-            raise serializers.ValidationError({"county": "请指定县（市、区）区划代码"})
-        if request.user.role not in (
-            User.Role.COUNTY,
-            User.Role.CITY,
-            User.Role.PROVINCE,
-            User.Role.ADMIN,
-        ) or not region_in_reach(request.user, county):
-            raise PermissionDenied("只有辖区生态环境部门可以编制应急减排清单")
-        with transaction.atomic():
-            event_record(
-                code="list.generate.requested",
-                actor=request.user,
-                target=county,
-                summary=f"编制{year}年{county.name}应急减排清单",
-            )
-            transaction.on_commit(lambda: generate_list.delay(county.pk, year, request.user.pk))
+        s = GenerateSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        county, year = s.validated_data["county"], s.validated_data.get("year") or _this_year()
+        list_generate_request(actor=request.user, county=county, year=year)
         return Response(
             {"county": county.code, "year": year, "status": "queued"},
             status=status.HTTP_202_ACCEPTED,
         )
 
-    @extend_schema(request=None, responses={202: None})
-    @action(detail=True, methods=["post"])
+    @extend_schema(request=None, responses={200: DocumentSerializer(many=True), 202: None})
+    @action(detail=True, methods=["get", "post"])
     def documents(self, request, pk=None):
-        """Render the 一厂一策 plan and the gate signboard of the entry's current revision."""
-        from emergency_list.services.documents import documents_request
-
+        """The stored 一厂一策 plans and gate signboards of the entry (GET), or render both for
+        the entry's current revision (POST)."""
         entry = self.get_object()
+        if request.method == "GET":
+            docs = entry_documents(viewer=request.user, entry=entry)
+            return Response(DocumentSerializer(docs, many=True, context={"entry": entry}).data)
         documents_request(actor=request.user, entry=entry)
         return Response(
             {"entry": entry.pk, "revision": entry.revision, "status": "queued"},
@@ -228,29 +273,13 @@ class ListEntryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     @action(detail=False, methods=["get"])
     def ratio(self, request):
         """R-LIST-7: cuts per pollutant and alert level against the required share."""
-        user = request.user
-        if user.role not in (User.Role.COUNTY, User.Role.CITY, User.Role.PROVINCE, User.Role.ADMIN):
-            raise PermissionDenied("只有生态环境部门可以查看清单核算")
-        code = request.query_params.get("scope")
-        scope = user.region
-        if code:
-            scope = get_object_or_404(Region, code=code)
-            allowed = county_units_for(user)
-            ok = (
-                (scope.holds_enterprises and allowed.filter(pk=scope.pk).exists())
-                or user.role in (User.Role.PROVINCE, User.Role.ADMIN)
-                or (user.role == User.Role.CITY and scope == user.region)
-            )
-            if not ok:
-                from django.http import Http404
-
-                raise Http404
-        year = _year(request)
-        results = ratio_check(scope=scope, year=year)
+        query = _query(request)
+        scope = list_scope_get(viewer=request.user, code=query["scope"])
+        results = ratio_check(scope=scope, year=query["year"])
         return Response(
             {
                 "scope": scope.code,
-                "year": year,
+                "year": query["year"],
                 "levels": {
                     level: [
                         {
@@ -270,10 +299,13 @@ class ListEntryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         )
 
 
+# --- alerts ----------------------------------------------------------------------------------
+
+
 class AlertSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
-    level = serializers.ChoiceField(choices=["yellow", "orange", "red"])
-    cities = serializers.ListField(child=serializers.CharField(), write_only=True)
+    level = serializers.ChoiceField(choices=AlertLevel.choices)
+    cities = _region_field(many=True, write_only=True)
     start_on = serializers.DateField()
     end_on = serializers.DateField()
     year = serializers.IntegerField(min_value=2019, max_value=2100)
@@ -284,30 +316,8 @@ class AlertViewSet(viewsets.ViewSet):
     """Alert simulation: call one (province or city staff) and read past ones with the list
     version they used. County users read their own county's part."""
 
-    def _visible(self):
-        from emergency_list.models import Alert
-
-        user = self.request.user
-        if user.role in (User.Role.PROVINCE, User.Role.ADMIN):
-            return Alert.objects.all()
-        if user.role == User.Role.CITY:
-            return Alert.objects.filter(cities=user.region)
-        if user.role == User.Role.COUNTY and user.region:
-            return Alert.objects.filter(cities__pk=user.region.parent_id or user.region_id)
-        raise PermissionDenied("只有生态环境部门可以查看预警测算")
-
-    def _present(self, alert, full: bool) -> dict:
-        results = dict(alert.results)
-        user = self.request.user
-        if user.role == User.Role.COUNTY:
-            code = user.region.code
-            results["counties"] = [c for c in results.get("counties", []) if c["code"] == code]
-            results["duties"] = [
-                d for d in results.get("duties", []) if d.get("county_code") == code
-            ]
-            results.pop("cities", None)
-            results.pop("overall", None)
-            results.pop("shortfalls", None)
+    def _present(self, alert, *, full: bool) -> dict:
+        results = alert_results_for(viewer=self.request.user, alert=alert)
         if not full:
             results.pop("duties", None)
         return {
@@ -325,29 +335,22 @@ class AlertViewSet(viewsets.ViewSet):
 
     @extend_schema(responses=None)
     def list(self, request):
-        alerts = (
-            self._visible().distinct().prefetch_related("cities").select_related("called_by")[:100]
-        )
+        alerts = alert_list(viewer=request.user)[:100]
         return Response([self._present(a, full=False) for a in alerts])
 
     @extend_schema(responses=None)
     def retrieve(self, request, pk=None):
-        alert = get_object_or_404(self._visible().distinct(), pk=pk)
-        return Response(self._present(alert, full=True))
+        return Response(self._present(alert_get(viewer=request.user, pk=pk), full=True))
 
     @extend_schema(request=AlertSerializer, responses=None)
     def create(self, request):
-        from emergency_list.services.alerts import alert_call
-
         s = AlertSerializer(data=request.data)
         s.is_valid(raise_exception=True)
-        data = dict(s.validated_data)
-        codes = data.pop("cities")
-        cities = list(Region.objects.filter(code__in=codes))
-        if len(cities) != len(set(codes)):
-            raise serializers.ValidationError({"cities": "区划代码不存在"})
-        alert = alert_call(actor=request.user, cities=cities, **data)
+        alert = alert_call(actor=request.user, **s.validated_data)
         return Response(self._present(alert, full=True), status=status.HTTP_201_CREATED)
+
+
+# --- Excel jobs ------------------------------------------------------------------------------
 
 
 class ExcelJobSerializer(serializers.Serializer):
@@ -364,71 +367,57 @@ class ExcelJobSerializer(serializers.Serializer):
     download_url = serializers.SerializerMethodField()
 
     def get_download_url(self, obj) -> str | None:
-        if obj.kind == "export" and obj.status == "ready":
-            return f"/list/excel/jobs/{obj.pk}/download/"
+        if obj.kind == obj.Kind.EXPORT and obj.status == obj.Status.READY:
+            return reverse("emergency_list:job-download", args=[obj.pk])
         return None
+
+
+class ExcelRequestSerializer(serializers.Serializer):
+    region = _region_field()
+    year = _year_field()
+
+
+class ExcelUploadSerializer(ExcelRequestSerializer):
+    file = serializers.FileField(error_messages={"required": "请上传Excel文件"})
 
 
 class ExcelJobViewSet(viewsets.ViewSet):
     """Excel out (export) and in (upload → per-row report → confirm)."""
 
-    def _jobs(self):
-        from emergency_list.views import _jobs_for
-
-        if self.request.user.role not in (
-            User.Role.COUNTY,
-            User.Role.CITY,
-            User.Role.PROVINCE,
-            User.Role.ADMIN,
-        ):
-            raise PermissionDenied("只有生态环境部门可以导入导出清单")
-        return _jobs_for(self.request.user)
-
     @extend_schema(responses=ExcelJobSerializer(many=True))
     def list(self, request):
-        return Response(ExcelJobSerializer(self._jobs()[:100], many=True).data)
+        jobs = excel_job_list(viewer=request.user)[:100]
+        return Response(ExcelJobSerializer(jobs, many=True).data)
 
     @extend_schema(responses=ExcelJobSerializer)
     def retrieve(self, request, pk=None):
-        return Response(ExcelJobSerializer(get_object_or_404(self._jobs(), pk=pk)).data)
+        return Response(ExcelJobSerializer(excel_job_get(viewer=request.user, pk=pk)).data)
 
-    def _region_year(self, request):
-        region = Region.objects.filter(code=request.data.get("region", "")).first()
-        if region is None:
-            raise serializers.ValidationError({"region": "区划代码不存在"})
-        try:
-            year = int(request.data.get("year") or timezone.localdate().year)
-        except (TypeError, ValueError) as exc:
-            raise serializers.ValidationError({"year": "年度格式不正确"}) from exc
-        return region, year
-
-    @extend_schema(request=None, responses=ExcelJobSerializer)
+    @extend_schema(request=ExcelRequestSerializer, responses=ExcelJobSerializer)
     @action(detail=False, methods=["post"])
     def export(self, request):
-        from emergency_list.services.jobs import export_request
-
-        self._jobs()
-        region, year = self._region_year(request)
-        job = export_request(actor=request.user, region=region, year=year)
+        s = ExcelRequestSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        year = s.validated_data.get("year") or _this_year()
+        job = export_request(actor=request.user, region=s.validated_data["region"], year=year)
         return Response(ExcelJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
-    @extend_schema(request=None, responses=ExcelJobSerializer)
+    @extend_schema(request=ExcelUploadSerializer, responses=ExcelJobSerializer)
     @action(detail=False, methods=["post"], url_path="import")
     def import_(self, request):
-        from emergency_list.services.jobs import import_upload
-
-        self._jobs()
-        region, year = self._region_year(request)
-        upload = request.FILES.get("file")
-        if upload is None:
-            raise serializers.ValidationError({"file": "请上传Excel文件"})
-        job = import_upload(actor=request.user, county=region, year=year, upload=upload)
+        s = ExcelUploadSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        data = s.validated_data
+        job = import_upload(
+            actor=request.user,
+            county=data["region"],
+            year=data.get("year") or _this_year(),
+            upload=data["file"],
+        )
         return Response(ExcelJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(request=None, responses=ExcelJobSerializer)
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):
-        from emergency_list.services.jobs import import_confirm
-
-        job = import_confirm(actor=request.user, job=get_object_or_404(self._jobs(), pk=pk))
+        job = import_confirm(actor=request.user, job=excel_job_get(viewer=request.user, pk=pk))
         return Response(ExcelJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)

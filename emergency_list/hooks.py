@@ -11,7 +11,7 @@ def nav_items(user) -> list[NavItem]:
     items = []
     if allows(user, "emergency_list.view_list"):
         items.append(NavItem("list", _("减排清单"), reverse("emergency_list:index"), order=50))
-    if allows(user, "emergency_list.view_alerts"):
+    if allows(user, "emergency_list.call_alerts"):  # the tool that calls alerts
         items.append(NavItem("alerts", _("预警模拟"), reverse("emergency_list:alerts"), order=70))
     return items
 

@@ -1,1 +1,3 @@
-"""Every write of the emergency list; views, API, tasks and tests call these."""
+"""The emergency list's services: every write (entries, alerts, Excel jobs, documents) and
+the computations the rules need (measures, ratio checks, alert simulation, charts); views, API,
+tasks and tests call these."""

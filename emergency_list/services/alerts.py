@@ -4,11 +4,8 @@ the cut per pollutant and county against the required share, and keeps the resul
 the list revision it was computed from, so a past alert stays readable after the list changes."""
 
 import datetime
-import math
 from collections.abc import Iterator
 from decimal import Decimal
-from html import escape
-from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
@@ -36,13 +33,13 @@ from emergency_list.services.ratios import (
     units_of,
 )
 from grading.models import Region, User
+from grading.rules import allows, is_city_staff
 
 MAX_DAYS = 30
 # Above this many enterprises the stored record keeps the totals and only the first duties; the
 # page and the export read the rest live from the list (alert_duties).
 DUTY_LIMIT = 20_000
 Q1 = Decimal("0.1")
-Q4 = Decimal("0.0001")
 ZERO = Decimal(0)
 TRANSPORT_RANK = {
     TransportRule.NONE: 0,
@@ -51,30 +48,19 @@ TRANSPORT_RANK = {
 }
 
 
-# ---------------------------------------------------------------------------------------------
-# Calling an alert
-
-
 def _check_actor(actor: User, cities: list[Region]) -> None:
     """Province staff call alerts for the cities of their province, city staff for their own
-    city only."""
-    if actor.is_superuser or actor.role == User.Role.ADMIN:
+    city only (``emergency_list.call_alert_for``)."""
+    if not allows(actor, "emergency_list.call_alerts"):
+        raise PermissionDenied(_("只有省、市生态环境部门可以发布预警"))
+    outside = [c.name for c in cities if not allows(actor, "emergency_list.call_alert_for", c)]
+    if not outside:
         return
-    if actor.role == User.Role.PROVINCE and actor.region_id:
-        outside = [c.name for c in cities if c.parent_id != actor.region_id]
-        if outside:
-            raise PermissionDenied(
-                _("只能对本省的省辖市发布预警：%s不在本省范围内") % "、".join(outside)
-            )
-        return
-    if actor.role == User.Role.CITY and actor.region_id:
-        others = [c.name for c in cities if c.pk != actor.region_id]
-        if others:
-            raise PermissionDenied(
-                _("市级生态环境部门只能对本市发布预警，不能对%s发布") % "、".join(others)
-            )
-        return
-    raise PermissionDenied(_("只有省、市生态环境部门可以发布预警"))
+    if is_city_staff(actor):
+        raise PermissionDenied(
+            _("市级生态环境部门只能对本市发布预警，不能对%s发布") % "、".join(outside)
+        )
+    raise PermissionDenied(_("只能对本省的省辖市发布预警：%s不在本省范围内") % "、".join(outside))
 
 
 def _validate(
@@ -460,346 +446,3 @@ def alert_duties(alert: Alert, county: Region | None = None) -> Iterator[dict]:
         chunk_size=2000
     ):
         yield _duty(entry, alert.level)
-
-
-# ---------------------------------------------------------------------------------------------
-# Chart
-
-CHART_WIDTH = 900
-LABEL_W = 140
-TEXT_W = 170
-PLOT_W = CHART_WIDTH - LABEL_W - TEXT_W - 10
-BAR_H = 10
-BAR_GAP = 3
-GROUP_PAD = 14
-COLORS = {"so2": "#4e79a7", "nox": "#f28e2b", "pm": "#76b7b2", "vocs": "#af7aa1"}
-SHORT_COLOR = "#c0392b"
-FONT = "'Noto Sans CJK SC','Microsoft YaHei',sans-serif"
-
-
-def _get(r, key):
-    return r.get(key) if isinstance(r, dict) else getattr(r, key)
-
-
-def _dec(v) -> Decimal:
-    return Decimal(str(v)) if v not in (None, "") else ZERO
-
-
-def _fmt(v: Decimal) -> str:
-    s = f"{v.quantize(Q1):f}"
-    return s[:-2] if s.endswith(".0") else s
-
-
-def grouped_ratio_chart_svg(groups: list[tuple[str, list]], title: str) -> str:
-    """Horizontal grouped bars: per group (county) one bar per pollutant for the achieved share
-    and a marker at the required share (R-LIST-7). Results are ``PollutantResult`` objects or
-    dicts with ``pollutant``, ``label``, ``baseline_td``, ``achieved_pct``, ``required_pct`` and
-    ``shortfall_td``; a group without baseline emissions reads 无清单企业."""
-    values = [
-        v
-        for _label, rows in groups
-        for r in rows
-        for v in (_dec(_get(r, "achieved_pct")), _dec(_get(r, "required_pct")))
-    ]
-    xmax = Decimal(min(100, max(10, math.ceil(max(values, default=ZERO) / 10) * 10)))
-    top = 66
-    group_h = len(POLLUTANTS) * (BAR_H + BAR_GAP) - BAR_GAP + GROUP_PAD
-    plot_h = max(1, len(groups)) * group_h
-    height = top + plot_h + 34
-
-    def x(v: Decimal) -> float:
-        return LABEL_W + float(min(v, xmax) / xmax) * PLOT_W
-
-    out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{CHART_WIDTH}" height="{height}" '
-        f'viewBox="0 0 {CHART_WIDTH} {height}" role="img" aria-label="{escape(title)}" '
-        f'font-family="{FONT}" font-size="12">',
-        f"<title>{escape(title)}</title>",
-        f'<rect x="0" y="0" width="{CHART_WIDTH}" height="{height}" fill="#ffffff"/>',
-        f'<text x="{CHART_WIDTH // 2}" y="20" text-anchor="middle" font-size="15" '
-        f'font-weight="bold">{escape(title)}</text>',
-    ]
-    lx = LABEL_W
-    for p in POLLUTANTS:
-        out.append(f'<rect x="{lx}" y="32" width="12" height="12" fill="{COLORS[p]}"/>')
-        out.append(f'<text x="{lx + 16}" y="42">{escape(LABELS[p])}达成比例</text>')
-        lx += 110
-    out.append(f'<line x1="{lx}" y1="38" x2="{lx + 16}" y2="38" stroke="#222" stroke-width="2"/>')
-    out.append(f'<text x="{lx + 20}" y="42">要求比例</text>')
-    out.append(f'<text x="{lx + 90}" y="42" fill="{SHORT_COLOR}">红字：未达要求</text>')
-    step = xmax / 5
-    for i in range(6):
-        gx = x(step * i)
-        out.append(
-            f'<line x1="{gx:.1f}" y1="{top - 4}" x2="{gx:.1f}" y2="{top + plot_h}" '
-            f'stroke="#e3e3e3" stroke-width="1"/>'
-        )
-        out.append(
-            f'<text x="{gx:.1f}" y="{top + plot_h + 16}" text-anchor="middle" '
-            f'fill="#555">{_fmt(step * i)}%</text>'
-        )
-    out.append(
-        f'<line x1="{LABEL_W}" y1="{top - 4}" x2="{LABEL_W}" y2="{top + plot_h}" stroke="#888"/>'
-    )
-    for gi, (label, rows) in enumerate(groups):
-        gy = top + gi * group_h
-        if gi % 2:
-            out.append(
-                f'<rect x="0" y="{gy - GROUP_PAD / 2:.1f}" width="{CHART_WIDTH}" '
-                f'height="{group_h}" fill="#f7f7f7" fill-opacity="0.6"/>'
-            )
-        inner = len(rows) * (BAR_H + BAR_GAP) - BAR_GAP
-        out.append(
-            f'<text x="{LABEL_W - 8}" y="{gy + inner / 2 + 4:.1f}" text-anchor="end">'
-            f"{escape(str(label))}</text>"
-        )
-        if rows and all(_dec(_get(r, "baseline_td")) == 0 for r in rows):
-            out.append(
-                f'<text x="{LABEL_W + 8}" y="{gy + inner / 2 + 4:.1f}" fill="#888">'
-                f"{escape(_('无清单企业'))}</text>"
-            )
-            continue
-        for bi, r in enumerate(rows):
-            p = _get(r, "pollutant")
-            lab = _get(r, "label") or LABELS.get(p, p)
-            got, need = _dec(_get(r, "achieved_pct")), _dec(_get(r, "required_pct"))
-            short = _dec(_get(r, "shortfall_td"))
-            by = gy + bi * (BAR_H + BAR_GAP)
-            width = x(got) - LABEL_W
-            tip = _("%(scope)s %(p)s：达成%(got)s%%，要求%(need)s%%") % {
-                "scope": label,
-                "p": lab,
-                "got": _fmt(got),
-                "need": _fmt(need),
-            }
-            if short > 0:
-                tip += _("，缺口%s吨/日") % f"{short:f}"
-            out.append(
-                f'<rect x="{LABEL_W}" y="{by}" width="{width:.1f}" height="{BAR_H}" '
-                f'fill="{COLORS.get(p, "#999")}"><title>{escape(tip)}</title></rect>'
-            )
-            rx = x(need)
-            out.append(
-                f'<line x1="{rx:.1f}" y1="{by - 2}" x2="{rx:.1f}" y2="{by + BAR_H + 2}" '
-                f'stroke="#222" stroke-width="2"/>'
-            )
-            colour = SHORT_COLOR if short > 0 else "#333"
-            out.append(
-                f'<text x="{max(x(got), rx) + 6:.1f}" y="{by + BAR_H - 1}" font-size="10" '
-                f'fill="{colour}">{escape(lab)} {_fmt(got)}%（要求{_fmt(need)}%）</text>'
-            )
-    out.append("</svg>")
-    return "\n".join(out)
-
-
-def ratio_chart_svg(results_by_pollutant: list, title: str) -> str:
-    """One scope's ratio check as a chart (the ratio-check page): the results of one level,
-    one per pollutant."""
-    return grouped_ratio_chart_svg([("", results_by_pollutant)], title)
-
-
-def alert_chart_svg(alert: Alert) -> str:
-    """Per county of the alert, achieved against required share of each pollutant, from the
-    stored record."""
-    res = alert.results
-    title = _("%(level)s预警 %(start)s至%(end)s 各县（市、区）减排比例") % {
-        "level": res.get("level_label") or alert.get_level_display(),
-        "start": res.get("start_on", alert.start_on),
-        "end": res.get("end_on", alert.end_on),
-    }
-    groups = [(c["name"], c["pollutants"]) for c in res.get("counties", [])]
-    return grouped_ratio_chart_svg(groups, title)
-
-
-# ---------------------------------------------------------------------------------------------
-# Excel
-
-
-def _safe_cell(ws, value):
-    """A write-only cell whose text is never taken for a formula: text beginning with = + - @
-    or a tab, CR or LF is stored as a string with Excel's quote prefix. (Local until the list
-    export's own guard exists; the two should become one.)"""
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    cell = WriteOnlyCell(ws, value=value)
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r", "\n"):
-        cell.data_type = "s"
-        cell.quotePrefix = True
-    return cell
-
-
-def _header(
-    ws, groups: list[tuple[str, list[str]]], widths: list[float], freeze: str = "C3"
-) -> None:
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.cell_range import CellRange
-
-    for i, w in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = w
-    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
-    centre = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    thin = Side(style="thin", color="999999")
-    border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    top, sub, col = [], [], 1
-    for name, cols in groups:
-        for j, c in enumerate(cols):
-            one_col = len(cols) == 1 and (c == name or not c)
-            top.append(name if j == 0 else None)
-            sub.append(None if one_col else c)
-        if len(cols) == 1 and (cols[0] == name or not cols[0]):
-            ws.merged_cells.add(CellRange(min_col=col, max_col=col, min_row=1, max_row=2))
-        elif len(cols) > 1:
-            ws.merged_cells.add(
-                CellRange(min_col=col, max_col=col + len(cols) - 1, min_row=1, max_row=1)
-            )
-        col += len(cols)
-    ws.freeze_panes = freeze  # write-only: before the first row
-    for values in (top, sub):
-        row = []
-        for v in values:
-            cell = _safe_cell(ws, v)
-            cell.font, cell.fill, cell.alignment, cell.border = bold, fill, centre, border
-            row.append(cell)
-        ws.append(row)
-
-
-def _num(v) -> Decimal | None:
-    return None if v in (None, "") else Decimal(str(v))
-
-
-def alert_export(alert: Alert, out_path) -> Path:
-    """The alert's record as a workbook: 汇总 (per county, city and overall, totals against
-    the required share and the shortfall) and 企业责任 (per enterprise and process, the duty
-    at the alert's level). Duties come from the record; when the record was truncated they are
-    read from the current list and the 预警信息 sheet says so."""
-    from openpyxl import Workbook
-
-    safe = _safe_cell
-    res = alert.results
-    out_path = Path(out_path)
-    wb = Workbook(write_only=True)
-
-    ws = wb.create_sheet("汇总")
-    pol_cols = [
-        "基准排放量（吨/日）",
-        "减排量（吨/日）",
-        "要求比例（%）",
-        "达成比例（%）",
-        "缺口（吨/日）",
-    ]
-    groups = [
-        ("省辖市", ["省辖市"]),
-        ("县（市、区）", ["县（市、区）"]),
-        ("清单版本", ["企业数", "修订次数合计", "最后更新时间"]),
-    ]
-    groups += [(LABELS[p], pol_cols) for p in POLLUTANTS]
-    groups.append(("是否达到要求", ["是否达到要求"]))
-    _header(ws, groups, [12, 16, 9, 12, 20] + [12, 12, 10, 10, 11] * len(POLLUTANTS) + [12])
-
-    def pol_values(rows: list[dict]) -> list:
-        by = {r["pollutant"]: r for r in rows}
-        vals = []
-        for p in POLLUTANTS:
-            r = by.get(p, {})
-            vals += [
-                _num(r.get("baseline_td")),
-                _num(r.get("cut_td")),
-                _num(r.get("required_pct")),
-                _num(r.get("achieved_pct")),
-                _num(r.get("shortfall_td")),
-            ]
-        return vals
-
-    def ok_text(rows: list[dict]) -> str:
-        short = [r["label"] for r in rows if not r.get("ok")]
-        return "达到" if not short else "未达到：" + "、".join(short)
-
-    for city in res.get("cities", []):
-        for c in (c for c in res.get("counties", []) if c["city_id"] == city["id"]):
-            v = c["list_version"]
-            row = [city["name"], c["name"], v["entries"], v["revisions"], v["max_updated_at"]]
-            row += pol_values(c["pollutants"]) + [ok_text(c["pollutants"])]
-            ws.append([safe(ws, x) for x in row])
-        row = [city["name"], "全市合计", city["entries"], None, None]
-        row += pol_values(city["pollutants"]) + [ok_text(city["pollutants"])]
-        ws.append([safe(ws, x) for x in row])
-    overall = res.get("overall", {})
-    row = ["总计", "", overall.get("entries"), None, None]
-    row += pol_values(overall.get("pollutants", [])) + [ok_text(overall.get("pollutants", []))]
-    ws.append([safe(ws, x) for x in row])
-
-    ws = wb.create_sheet("企业责任")
-    groups = [
-        ("序号", ["序号"]),
-        (
-            "企业",
-            ["省辖市", "县（市、区）", "企业名称", "绩效等级", "类别", "保障任务范围", "运输管控"],
-        ),
-        ("涉气工序及措施", ["生产线", "涉气工序", "措施", "比例（%）", "措施内容", "工序运输管控"]),
-        ("减排量（吨/日）", [LABELS[p] for p in POLLUTANTS]),
-    ]
-    _header(ws, groups, [6, 10, 14, 30, 9, 14, 18, 26, 14, 14, 10, 8, 50, 26] + [10] * 4, "E3")
-    kinds = {
-        "guarantee": "保障类",
-        "power_plant": "电厂",
-        "heating_boiler": "供暖锅炉",
-        "small_micro": "小微涉气企业",
-    }
-    truncated = res.get("duties_truncated")
-    duties = alert_duties(alert) if truncated else iter(res.get("duties", []))
-    for n, d in enumerate(duties, start=1):
-        head = [
-            n,
-            d["city"],
-            d["county"],
-            d["name"],
-            d["grade_name"],
-            kinds.get(d["exempt"], ""),
-            d["guarantee_scope"],
-            d["transport_label"],
-        ]
-        procs = d["processes"] or [None]
-        for pr in procs:
-            if pr is None:
-                tail = ["", "", "", None, "未登记涉气工序"] + [None] * 5
-            else:
-                tail = [
-                    pr["line"],
-                    pr["name"],
-                    pr["action_label"],
-                    _num(pr["ratio_pct"]),
-                    pr["text"],
-                    pr["transport_label"],
-                ] + [_num(pr["cut"][p]) for p in POLLUTANTS]
-            ws.append([safe(ws, x) for x in head + tail])
-
-    ws = wb.create_sheet("预警信息")
-    info = [
-        ("预警级别", res.get("level_label")),
-        ("开始日期", res.get("start_on")),
-        ("结束日期", res.get("end_on")),
-        ("天数", res.get("days")),
-        ("省辖市", "、".join(c["name"] for c in res.get("cities", []))),
-        ("清单年度", res.get("year")),
-        ("发布人", getattr(alert.called_by, "full_name", "") or str(alert.called_by)),
-        ("测算时间", res.get("computed_at")),
-        ("说明", alert.note),
-    ]
-    if res.get("duties_truncated"):
-        info.append(
-            (
-                "企业责任",
-                f"记录仅保存前{res.get('duties_stored', 0)}家企业；本表企业责任按导出时的清单读取",
-            )
-        )
-    ws.column_dimensions["A"].width = 12
-    ws.column_dimensions["B"].width = 60
-    for k, v in info:
-        ws.append([safe(ws, k), safe(ws, v)])
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(out_path)
-    return out_path

@@ -13,11 +13,11 @@ from core.models import AuditEvent
 from emergency_list.models import AlertLevel, EntryMeasure, EntryProcess, ListEntry
 from emergency_list.services.entries import (
     POLLUTANTS,
-    _baseline,
-    _enterprises_qs,
-    _q,
-    _split,
+    baseline_of,
+    enterprises_to_build,
     measure_for,
+    round_t,
+    split_evenly,
 )
 from emergency_list.services.measures import TemplateIndex
 from grading.models import Enterprise, Grade, Process
@@ -64,7 +64,7 @@ def entries_bulk_create(
 
 @transaction.atomic
 def _batch_create(year, ids, index: TemplateIndex, grades: _GradeCache, content_type) -> int:
-    enterprises = list(_enterprises_qs().filter(pk__in=ids).order_by("pk"))
+    enterprises = list(enterprises_to_build().filter(pk__in=ids).order_by("pk"))
     processes: dict[int, list[int]] = {}
     # R-LIST-2: the air-emitting processes of the enterprise's lines, ordered as _processes.
     for ent_id, pid in (
@@ -75,7 +75,7 @@ def _batch_create(year, ids, index: TemplateIndex, grades: _GradeCache, content_
         processes.setdefault(ent_id, []).append(pid)
     entries = []
     for ent in enterprises:
-        base = _baseline(ent)
+        base = baseline_of(ent)
         entry = ListEntry(
             year=year,
             enterprise=ent,
@@ -86,14 +86,14 @@ def _batch_create(year, ids, index: TemplateIndex, grades: _GradeCache, content_
             contact_mobile=ent.contact_mobile,
         )
         for p in POLLUTANTS:
-            setattr(entry, f"{p}_tpa", _q(base[p]))
+            setattr(entry, f"{p}_tpa", round_t(base[p]))
         entries.append(entry)
     ListEntry.objects.bulk_create(entries, batch_size=1000)
     eps: list[EntryProcess] = []
     owners: list[tuple[ListEntry, Enterprise]] = []
     for entry, ent in zip(entries, enterprises, strict=True):
         pids = processes.get(ent.pk, [])
-        splits = {p: _split(getattr(entry, f"{p}_tpa"), len(pids)) for p in POLLUTANTS}
+        splits = {p: split_evenly(getattr(entry, f"{p}_tpa"), len(pids)) for p in POLLUTANTS}
         for i, pid in enumerate(pids):
             ep = EntryProcess(entry=entry, process_id=pid)
             for p in POLLUTANTS:

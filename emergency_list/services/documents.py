@@ -6,7 +6,7 @@ so a revision being written is never half read) and rendered by ``core.documents
 fetching, autoescaped templates). Files are stored, never overwritten, under
 ``list_documents/<entry_id>/<kind>-r<revision>-<sha8>.pdf``: a new revision of the entry gives a
 new file and the files of earlier revisions stay. A worker renders them
-(``emergency_list.tasks_documents.render_entry_documents``), queued by ``documents_request``.
+(``emergency_list.tasks.documents.render_entry_documents``), queued by ``documents_request``.
 """
 
 import hashlib
@@ -33,8 +33,8 @@ from emergency_list.models import (
     TransportRule,
 )
 from emergency_list.services.entries import POLLUTANTS, cut_share, exempt_reason
-from grading.jurisdiction import region_in_reach
 from grading.models import ProductionLine, User
+from grading.rules import allows
 
 PLAN = "plan"
 SIGNBOARD = "signboard"
@@ -439,20 +439,12 @@ def documents_list(entry: ListEntry) -> dict[str, list[str]]:
 # --- asking for them --------------------------------------------------------------------------
 
 
-def _may_request(actor: User, entry: ListEntry) -> bool:
-    if not getattr(actor, "is_authenticated", False) or not actor.is_active:
-        return False
-    if actor.role == User.Role.ENTERPRISE:
-        return actor.enterprise_id is not None and actor.enterprise_id == entry.enterprise_id
-    return region_in_reach(actor, entry.county)
-
-
 @transaction.atomic
 def documents_request(*, actor: User, entry: ListEntry) -> None:
     """Queue the plan and the signboard of the entry for a worker; the county's (city's,
-    province's) staff or the enterprise itself may ask."""
+    province's) staff or the enterprise itself may ask (``render_entry_documents``)."""
     entry = ListEntry.objects.select_related("county", "enterprise").get(pk=entry.pk)
-    if not _may_request(actor, entry):
+    if not allows(actor, "emergency_list.render_entry_documents", entry):
         raise PermissionDenied(_("无权生成该企业的一厂一策实施方案和公示牌"))
     event_record(
         code="list.documents.requested",
@@ -462,7 +454,7 @@ def documents_request(*, actor: User, entry: ListEntry) -> None:
         % {"year": entry.year, "ent": entry.enterprise.name, "rev": entry.revision},
         data={"revision": entry.revision},
     )
-    from emergency_list.tasks_documents import render_entry_documents
+    from emergency_list.tasks.documents import render_entry_documents
 
     pk = entry.pk
     transaction.on_commit(lambda: render_entry_documents.delay(pk))

@@ -21,8 +21,8 @@ from emergency_list.models import (
     TransportRule,
 )
 from emergency_list.services.measures import TemplateIndex, is_weaker, strongest
-from grading.jurisdiction import region_in_reach
 from grading.models import Enterprise, EnterpriseIndustry, Grade, Process, Region, User
+from grading.rules import allows
 from grading.services.grades import enterprise_managed_grade
 
 POLLUTANTS = ("so2", "nox", "pm", "vocs")
@@ -42,7 +42,8 @@ FLAG_FIELDS = (
 )
 
 
-def _q(value: Decimal) -> Decimal:
+def round_t(value: Decimal) -> Decimal:
+    """Tonnes as the list stores them (four places, half up)."""
     return Decimal(value).quantize(Q4, rounding=ROUND_HALF_UP)
 
 
@@ -110,11 +111,12 @@ def measure_for(
         template=t,
     )
     for p in POLLUTANTS:
-        setattr(m, f"{p}_td", _q(getattr(ep, f"{p}_tpa") / entry.operating_days * share))
+        setattr(m, f"{p}_td", round_t(getattr(ep, f"{p}_tpa") / entry.operating_days * share))
     return m
 
 
-def _baseline(enterprise: Enterprise) -> dict[str, Decimal]:
+def baseline_of(enterprise: Enterprise) -> dict[str, Decimal]:
+    """The enterprise's yearly emissions per pollutant: the sum over its industries."""
     rows = getattr(enterprise, "all_industries", None) or list(enterprise.industries.all())
     return {p: sum((getattr(r, f"{p}_tpa") for r in rows), Decimal(0)) for p in POLLUTANTS}
 
@@ -130,12 +132,13 @@ def _processes(enterprise: Enterprise) -> list[Process]:
     )
 
 
-def _split(total: Decimal, n: int) -> list[Decimal]:
+def split_evenly(total: Decimal, n: int) -> list[Decimal]:
+    """``total`` shared out over ``n`` processes; the last one takes the rounding."""
     if n == 0:
         return []
-    part = _q(total / n)
+    part = round_t(total / n)
     parts = [part] * n
-    parts[-1] = _q(total - part * (n - 1))
+    parts[-1] = round_t(total - part * (n - 1))
     return parts
 
 
@@ -178,7 +181,7 @@ def _rebuild(entry: ListEntry, enterprise: Enterprise, index: TemplateIndex) -> 
     baseline = {p: getattr(entry, f"{p}_tpa") for p in POLLUTANTS}
     same_set = set(old_split) == {p.pk for p in processes}
     eps = []
-    splits = {p: _split(baseline[p], len(processes)) for p in POLLUTANTS}
+    splits = {p: split_evenly(baseline[p], len(processes)) for p in POLLUTANTS}
     for i, process in enumerate(processes):
         ep = EntryProcess(entry=entry, process=process)
         for p in POLLUTANTS:
@@ -207,13 +210,16 @@ def _rebuild(entry: ListEntry, enterprise: Enterprise, index: TemplateIndex) -> 
                 share = cut_share(m.action, m.ratio_pct)
                 for p in POLLUTANTS:
                     setattr(
-                        m, f"{p}_td", _q(getattr(ep, f"{p}_tpa") / entry.operating_days * share)
+                        m,
+                        f"{p}_td",
+                        round_t(getattr(ep, f"{p}_tpa") / entry.operating_days * share),
                     )
             measures.append(m)
     EntryMeasure.objects.bulk_create(measures)
 
 
-def _enterprises_qs():
+def enterprises_to_build():
+    """Enterprises with what building their entry reads (grade, county, industries)."""
     return Enterprise.objects.select_related("overall_grade", "county").prefetch_related(
         Prefetch("industries", queryset=EnterpriseIndustry.objects.select_related("industry")),
     )
@@ -231,10 +237,10 @@ def entry_build(
     """Create or refresh one enterprise's entry; a refresh keeps the previous content as a
     revision (R-LIST-6)."""
     index = index or TemplateIndex()
-    enterprise = _enterprises_qs().get(pk=enterprise.pk)
+    enterprise = enterprises_to_build().get(pk=enterprise.pk)
     entry = ListEntry.objects.select_for_update().filter(year=year, enterprise=enterprise).first()
     grade = enterprise_managed_grade(enterprise)
-    base = _baseline(enterprise)
+    base = baseline_of(enterprise)
     if entry is None:
         entry = ListEntry(
             year=year,
@@ -259,7 +265,7 @@ def entry_build(
         entry.county = enterprise.county
         code = "list.entry.refreshed"
     for p in POLLUTANTS:
-        setattr(entry, f"{p}_tpa", _q(base[p]))
+        setattr(entry, f"{p}_tpa", round_t(base[p]))
     entry.save()
     _rebuild(entry, enterprise, index)
     event_record(
@@ -273,21 +279,32 @@ def entry_build(
     return entry
 
 
-def _require_county_staff(actor: User, county: Region) -> None:
-    if actor.role not in (
-        User.Role.COUNTY,
-        User.Role.CITY,
-        User.Role.PROVINCE,
-        User.Role.ADMIN,
-    ) or not region_in_reach(actor, county):
+def list_generate_request(*, actor: User, county: Region, year: int) -> None:
+    """Queue compiling or refreshing a county's list (R-LIST-1) for a worker, audited; the
+    work itself is ``list_generate``, started when the request's transaction commits."""
+    if not county.holds_enterprises:
+        raise ValidationError({"county": _("请指定县（市、区）区划代码")})
+    if not allows(actor, "emergency_list.generate_list", county):
         raise PermissionDenied(_("只有辖区生态环境部门可以编制应急减排清单"))
+    from emergency_list.tasks.lists import generate_list
+
+    with transaction.atomic():
+        event_record(
+            code="list.generate.requested",
+            actor=actor,
+            target=county,
+            summary=_("编制%(year)s年%(county)s应急减排清单")
+            % {"year": year, "county": county.name},
+        )
+        transaction.on_commit(lambda: generate_list.delay(county.pk, year, actor.pk))
 
 
 def list_generate(*, actor: User, county: Region, year: int, progress=None) -> int:
     """R-LIST-1: every air-polluting enterprise of the county, graded or not, stopped plants
     able to resume and new plants included. One transaction per enterprise keeps a large county
     from holding one huge transaction; re-running refreshes (with history)."""
-    _require_county_staff(actor, county)
+    if not allows(actor, "emergency_list.generate_list", county):
+        raise PermissionDenied(_("只有辖区生态环境部门可以编制应急减排清单"))
     index = TemplateIndex()
     ids = list(Enterprise.objects.filter(county=county).order_by("pk").values_list("pk", flat=True))
     for i, pk in enumerate(ids, start=1):
@@ -316,12 +333,17 @@ def entries_follow_grade(*, enterprise: Enterprise, actor: User | None, grade: G
     return n
 
 
+def _require_change(actor: User, entry: ListEntry) -> None:
+    if not allows(actor, "emergency_list.change_entry", entry):
+        raise PermissionDenied(_("只有辖区生态环境部门可以修改应急减排清单"))
+
+
 @transaction.atomic
 def entry_update(*, actor: User, entry: ListEntry, data: dict) -> ListEntry:
     """The county edits the entry's flags, responsible person and operating days; measures
     follow (R-LIST-3, R-LIST-4, R-GUAR-4)."""
     entry = ListEntry.objects.select_for_update().select_related("county").get(pk=entry.pk)
-    _require_county_staff(actor, entry.county)
+    _require_change(actor, entry)
     unknown = set(data) - set(FLAG_FIELDS)
     if unknown:
         raise ValidationError(_("不能修改的字段：%s") % "、".join(sorted(unknown)))
@@ -346,7 +368,7 @@ def measure_override(
     actor: User,
     measure: EntryMeasure,
     action: str,
-    ratio_pct: Decimal | None,
+    ratio_pct: Decimal,
     text: str,
     reason: str,
 ) -> EntryMeasure:
@@ -357,7 +379,7 @@ def measure_override(
         .get(pk=measure.pk)
     )
     entry = m.entry_process.entry
-    _require_county_staff(actor, entry.county)
+    _require_change(actor, entry)
     if not reason.strip():
         raise ValidationError({"reason": _("加严措施须说明理由")})
     ratio = Decimal(ratio_pct or 0)
@@ -384,7 +406,7 @@ def measure_override(
     share = cut_share(m.action, m.ratio_pct)
     ep = m.entry_process
     for p in POLLUTANTS:
-        setattr(m, f"{p}_td", _q(getattr(ep, f"{p}_tpa") / entry.operating_days * share))
+        setattr(m, f"{p}_td", round_t(getattr(ep, f"{p}_tpa") / entry.operating_days * share))
     m.save()
     event_record(
         code="list.measure.tightened",

@@ -1,5 +1,5 @@
 """Excel jobs of the list: asking for an export, uploading a county's list, confirming its
-import. The work itself runs on a Celery worker (emergency_list.tasks_excel), queued when the
+import. The work itself runs on a Celery worker (emergency_list.tasks.excel), queued when the
 transaction that records the request commits."""
 
 import uuid
@@ -12,39 +12,20 @@ from django.utils.translation import gettext as _
 from core.audit import event_record
 from core.uploads import validate_upload
 from emergency_list.models import ExcelJob
-from emergency_list.services.entries import _require_county_staff
-from emergency_list.services.ratios import units_of
-from grading.jurisdiction import county_units_for, region_in_reach
 from grading.models import Region, User
+from grading.rules import allows
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
 
-def require_list_reach(actor: User, region: Region) -> None:
-    """Bureau staff whose jurisdiction covers the whole region: a county's own staff (and the
-    city's and province's above it), a city's or the province's staff for a city, and only
-    the province's staff for the province."""
-    staff = (User.Role.COUNTY, User.Role.CITY, User.Role.PROVINCE, User.Role.ADMIN)
-    if not actor.is_authenticated or not actor.is_active or actor.role not in staff:
-        raise PermissionDenied(_("只有辖区生态环境部门可以导出应急减排清单"))
-    if actor.role == User.Role.ADMIN or actor.is_superuser:
-        return
-    if region.level == Region.Level.PROVINCE:
-        ok = actor.role == User.Role.PROVINCE and actor.region_id == region.pk
-    elif region.holds_enterprises:
-        ok = region_in_reach(actor, region)
-    else:
-        units = set(units_of(region).values_list("pk", flat=True))
-        reach = set(county_units_for(actor).values_list("pk", flat=True))
-        ok = actor.role != User.Role.COUNTY and bool(units) and units <= reach
-    if not ok:
-        raise PermissionDenied(_("所选范围不在您的管辖范围内"))
-
-
 def export_request(*, actor: User, region: Region, year: int) -> ExcelJob:
-    """Queue the list of a county, a city or the province for ``year``."""
-    require_list_reach(actor, region)
-    from emergency_list.tasks_excel import export_list
+    """Queue the list of a county, a city or the province for ``year``: bureau staff whose
+    jurisdiction covers the whole region (``emergency_list.export_list``)."""
+    if not allows(actor, "emergency_list.view_excel_jobs"):
+        raise PermissionDenied(_("只有辖区生态环境部门可以导出应急减排清单"))
+    if not allows(actor, "emergency_list.export_list", region):
+        raise PermissionDenied(_("所选范围不在您的管辖范围内"))
+    from emergency_list.tasks.excel import export_list
 
     with transaction.atomic():
         job = ExcelJob.objects.create(
@@ -66,13 +47,14 @@ def import_upload(*, actor: User, county: Region, year: int, upload) -> ExcelJob
     bomb) and queue its validation; nothing of the list is written until ``import_confirm``."""
     if not county.holds_enterprises:
         raise ValidationError({"county": _("请选择县（市、区）级单位")})
-    _require_county_staff(actor, county)
+    if not allows(actor, "emergency_list.import_list", county):
+        raise PermissionDenied(_("只有辖区生态环境部门可以导入应急减排清单"))
     checked = validate_upload(
         upload, original_name=getattr(upload, "name", "") or "", max_bytes=MAX_UPLOAD_BYTES
     )
     if checked.kind != "xlsx":
         raise ValidationError(_("请上传平台清单格式的Excel文件（xlsx）"), code="not_xlsx")
-    from emergency_list.tasks_excel import import_list
+    from emergency_list.tasks.excel import import_list
 
     with transaction.atomic():
         job = ExcelJob(
@@ -104,10 +86,11 @@ def import_confirm(*, actor: User, job: ExcelJob) -> ExcelJob:
     job = ExcelJob.objects.select_for_update().select_related("region").get(pk=job.pk)
     if job.kind != ExcelJob.Kind.IMPORT:
         raise ValidationError(_("该任务不是清单导入任务"))
-    _require_county_staff(actor, job.region)
+    if not allows(actor, "emergency_list.confirm_import", job):
+        raise PermissionDenied(_("只有辖区生态环境部门可以导入应急减排清单"))
     if job.status != ExcelJob.Status.VALIDATED or not job.report.get("ok"):
         raise ValidationError(_("清单文件尚未通过校验，不能导入"), code="not_validated")
-    from emergency_list.tasks_excel import import_list
+    from emergency_list.tasks.excel import import_list
 
     job.status = ExcelJob.Status.PENDING
     job.progress = 0

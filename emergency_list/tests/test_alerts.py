@@ -12,15 +12,11 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from core.models import AuditEvent
+from emergency_list.excel.alerts import alert_export
 from emergency_list.models import Action, Alert, AlertLevel, ListEntry, TransportRule
 from emergency_list.services import alerts
-from emergency_list.services.alerts import (
-    alert_call,
-    alert_chart_svg,
-    alert_duties,
-    alert_export,
-    ratio_chart_svg,
-)
+from emergency_list.services.alerts import alert_call, alert_duties
+from emergency_list.services.charts import alert_chart_svg, ratio_chart_svg
 from emergency_list.services.entries import entry_build, entry_update
 from emergency_list.services.ratios import ratio_check
 from grading.models import Grade, GradeRecord, Industry, Region, User

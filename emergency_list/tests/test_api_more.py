@@ -3,9 +3,11 @@
 import datetime
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from emergency_list.models import ExcelJob
+from emergency_list.services.documents import documents_list
 from emergency_list.services.entries import entry_build
 from grading.models import Grade, Industry, User
 from grading.services.grades import grade_record_add
@@ -13,7 +15,7 @@ from tests import factories
 from tests.declaration_builders import ensure_lines
 
 pytestmark = pytest.mark.django_db
-YEAR = datetime.date.today().year
+YEAR = timezone.localdate().year
 
 
 @pytest.fixture(autouse=True)
@@ -56,8 +58,8 @@ def test_city_calls_an_alert_and_a_county_reads_its_part(
     body = {
         "level": "red",
         "cities": ["410100"],
-        "start_on": str(datetime.date.today()),
-        "end_on": str(datetime.date.today()),
+        "start_on": str(timezone.localdate()),
+        "end_on": str(timezone.localdate()),
         "year": YEAR,
     }
     response = api(city_user).post("/api/v1/list/alerts/", body, format="json")
@@ -114,8 +116,6 @@ def test_entry_documents_through_the_api(
     with django_capture_on_commit_callbacks(execute=True):
         response = api(county_user).post(f"/api/v1/list/entries/{entry.pk}/documents/")
     assert response.status_code == 202
-    from emergency_list.services.documents import documents_list
-
     files = documents_list(entry)
     assert files["plan"] and files["signboard"]
     assert (

@@ -1,20 +1,19 @@
 """Bulk creation of a year's list gives what entry_build gives, enterprise by enterprise."""
 
-from datetime import date
-
 import pytest
+from django.utils import timezone
 
 from core.models import AuditEvent
 from emergency_list.models import EntryMeasure, EntryProcess, ListEntry
 from emergency_list.services.bulk import entries_bulk_create
 from emergency_list.services.entries import POLLUTANTS, entry_build
-from emergency_list.tests.test_excel import _grade, _lines
+from emergency_list.tests.excel_data import add_lines, record_grade
 from grading.models import Enterprise, Industry, Region
 from grading.services.enterprises import IndustryEntry, enterprise_update
 from tests import factories
 
 pytestmark = pytest.mark.django_db
-YEAR = date.today().year
+YEAR = timezone.localdate().year
 
 
 def _kinds() -> list[Enterprise]:
@@ -25,9 +24,9 @@ def _kinds() -> list[Enterprise]:
         e = factories.enterprise(
             county="410184", industry=industry, emissions=[emissions], **fields
         )
-        _lines(actor, e, lines)
+        add_lines(actor, e, lines)
         if grade:
-            _grade(actor, e, industry, grade)
+            record_grade(actor, e, industry, grade)
         made.append(e)
         return e
 

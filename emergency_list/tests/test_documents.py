@@ -1,7 +1,6 @@
 """The 一厂一策 plan (R-LIST-5, 002 附件2) and the gate signboard (R-LIST-4) of a list entry,
 checked with poppler's tools on the real files; PNGs of both land in test-artifacts/."""
 
-import datetime
 import re
 import subprocess
 from decimal import Decimal
@@ -10,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
-from django.utils import translation
+from django.utils import timezone, translation
 from pypdf import PdfReader
 
 from core.models import AuditEvent
@@ -24,7 +23,7 @@ from emergency_list.services.documents import (
     signboard_render,
 )
 from emergency_list.services.entries import entry_build, measure_override
-from emergency_list.tasks_documents import render_entry_documents
+from emergency_list.tasks.documents import render_entry_documents
 from grading.models import Equipment, Grade, Industry, Process
 from grading.services.grades import grade_record_add
 from tests import declaration_builders as builders
@@ -61,7 +60,7 @@ def lined_enterprise(*, name: str = NAME, grade: str | None = "B", extra_process
             enterprise=ent,
             industry=Industry.objects.get(code="N31"),
             grade=Grade.objects.get(code=grade),
-            effective_from=datetime.date.today(),
+            effective_from=timezone.localdate(),
             source="review",
         )
     return ent
@@ -241,7 +240,7 @@ def test_new_revision_gives_new_files_and_the_old_ones_stay():
         enterprise=ent,
         industry=Industry.objects.get(code="N31"),
         grade=Grade.objects.get(code="C"),
-        effective_from=datetime.date.today(),
+        effective_from=timezone.localdate(),
         source="review",
     )
     entry.refresh_from_db()

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from emergency_list.models import Action, AlertLevel, EntryMeasure, EntryRevision, ListEntry
 from emergency_list.selectors import entry_get
@@ -18,7 +19,7 @@ from tests import factories
 from tests.declaration_builders import ensure_lines
 
 pytestmark = pytest.mark.django_db
-YEAR = date.today().year
+YEAR = timezone.localdate().year
 EMISSIONS = [{"so2_tpa": 30, "nox_tpa": 60, "pm_tpa": 15, "vocs_tpa": 9}]
 
 

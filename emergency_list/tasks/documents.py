@@ -4,17 +4,24 @@ import logging
 
 from celery import shared_task
 
+from emergency_list.models import ListEntry
+from emergency_list.services.documents import RENDERERS, document_store_revision
+
 logger = logging.getLogger(__name__)
 
 
-@shared_task(bind=True, acks_late=True, max_retries=2, soft_time_limit=300, time_limit=330)
+@shared_task(
+    name="emergency_list.tasks_documents.render_entry_documents",
+    bind=True,
+    acks_late=True,
+    max_retries=2,
+    soft_time_limit=300,
+    time_limit=330,
+)
 def render_entry_documents(self, entry_pk: int) -> dict[str, str]:
     """Render both documents of the entry's current revision and store them; returns the stored
     names by kind. A file is written whole under a name holding its revision and checksum, so a
     redelivered task adds nothing new and never damages what is there."""
-    from emergency_list.models import ListEntry
-    from emergency_list.services.documents import RENDERERS, document_store_revision
-
     entry = ListEntry.objects.get(pk=entry_pk)
     names = {}
     for kind, render in RENDERERS.items():

@@ -22,6 +22,11 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
+from emergency_list.excel.export import file_sha256, list_export
+from emergency_list.excel.importing import ImportInvalid, import_apply, import_validate
+from emergency_list.models import ExcelJob
+from grading.models import User
+
 logger = logging.getLogger(__name__)
 
 EXPORT_SOFT_LIMIT = 40 * 60  # a province (100,000 enterprises) takes a few minutes
@@ -29,8 +34,6 @@ IMPORT_SOFT_LIMIT = 10 * 60
 
 
 def _update(job_pk: int, **fields) -> None:
-    from emergency_list.models import ExcelJob
-
     ExcelJob.objects.filter(pk=job_pk).update(**fields)
 
 
@@ -48,14 +51,15 @@ def export_file_name(job) -> str:
 
 
 @shared_task(
-    bind=True, acks_late=True, soft_time_limit=EXPORT_SOFT_LIMIT, time_limit=EXPORT_SOFT_LIMIT + 300
+    name="emergency_list.tasks_excel.export_list",
+    bind=True,
+    acks_late=True,
+    soft_time_limit=EXPORT_SOFT_LIMIT,
+    time_limit=EXPORT_SOFT_LIMIT + 300,
 )
 def export_list(self, job_pk: int) -> str:
     """Write the job's list; the job becomes ready with its file and checksum, or failed with a
     Chinese message and no file."""
-    from emergency_list.models import ExcelJob
-    from emergency_list.services.excel_export import file_sha256, list_export
-
     job = ExcelJob.objects.select_related("region").get(pk=job_pk)
     name = export_file_name(job)
     final = Path(default_storage.path(name))
@@ -109,15 +113,15 @@ def export_list(self, job_pk: int) -> str:
 
 
 @shared_task(
-    bind=True, acks_late=True, soft_time_limit=IMPORT_SOFT_LIMIT, time_limit=IMPORT_SOFT_LIMIT + 60
+    name="emergency_list.tasks_excel.import_list",
+    bind=True,
+    acks_late=True,
+    soft_time_limit=IMPORT_SOFT_LIMIT,
+    time_limit=IMPORT_SOFT_LIMIT + 60,
 )
 def import_list(self, job_pk: int, apply: bool = False) -> str:
     """Validate the uploaded list (``apply=False``: nothing is written, the job holds the
     per-row report) or import it (``apply=True``: one transaction, all or nothing)."""
-    from emergency_list.models import ExcelJob
-    from emergency_list.services.excel_import import ImportInvalid, import_apply, import_validate
-    from grading.models import User
-
     job = ExcelJob.objects.select_related("region", "requested_by").get(pk=job_pk)
     _update(job_pk, status=ExcelJob.Status.RUNNING, progress=10, error="")
     previous = job.report or {}
