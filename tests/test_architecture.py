@@ -74,7 +74,6 @@ def test_views_and_api_never_compare_roles_themselves():
     assert hits == [], "ask a rules.py predicate or a selector instead"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 8: being reshaped app by app")
 def test_templates_never_compare_roles():
     hits = [
         f"{path.relative_to(ROOT)}:{n}"
