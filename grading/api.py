@@ -1,5 +1,6 @@
 """REST API of the grading app (/api/v1/). Thin: validate, call a selector or service, present."""
 
+import rules
 from django.db.models import Prefetch
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -279,8 +280,13 @@ class EnterpriseViewSet(
         return selectors.enterprise_get(viewer=self.request.user, pk=self.kwargs["pk"])
 
     def _require_perm(self, perm: str, obj=None):
-        if not self.request.user.has_perm(perm, obj):
+        if not rules.has_perm(perm, self.request.user, obj):
             raise PermissionDenied("只有生态环境部门用户可以登记或修改本辖区企业信息")
+
+    def list(self, request, *args, **kwargs):
+        if not rules.has_perm("grading.view_enterprises", request.user):
+            raise PermissionDenied("只有生态环境部门和企业账户可以查阅企业信息")
+        return super().list(request, *args, **kwargs)
 
     def create(self, request, *args, **kwargs):
         self._require_perm("grading.add_enterprise")

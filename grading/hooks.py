@@ -1,5 +1,6 @@
 """The grading app's sections of the inbox and entries of the navigation (see ``core.hooks``)."""
 
+import rules
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -8,7 +9,7 @@ from grading import selectors
 
 
 def inbox_sections(user) -> list[InboxSection]:
-    if not user.has_perm("grading.decide_registrations"):
+    if not rules.has_perm("grading.decide_registrations", user):
         return []
     pending = selectors.registration_pending_list(viewer=user)
     return [
@@ -24,7 +25,7 @@ def inbox_sections(user) -> list[InboxSection]:
 
 def nav_items(user) -> list[NavItem]:
     items = [NavItem("inbox", _("待办"), reverse("inbox"), order=0)]
-    if user.has_perm("grading.view_own_enterprise"):
+    if rules.has_perm("grading.view_own_enterprise", user):
         items.append(
             NavItem(
                 "enterprise",
@@ -33,7 +34,7 @@ def nav_items(user) -> list[NavItem]:
                 order=10,
             )
         )
-    if user.has_perm("grading.list_enterprises"):
+    if rules.has_perm("grading.list_enterprises", user):
         items.append(NavItem("enterprises", _("企业名录"), reverse("enterprise-list"), order=40))
     items.append(NavItem("industries", _("行业指标"), reverse("industry-list"), order=90))
     if user.is_staff:

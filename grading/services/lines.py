@@ -2,6 +2,7 @@
 in one place. Declarations describe them and the emergency list controls them by reference,
 so a line or process something refers to cannot be removed (mark it stopped instead)."""
 
+import rules
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
@@ -17,11 +18,8 @@ EQUIPMENT_FIELDS = ("name", "model", "quantity", "capacity", "capacity_unit")
 
 def require_master_data_editor(actor: User, enterprise: Enterprise) -> None:
     """The enterprise itself, or bureau staff whose jurisdiction holds it."""
-    if actor.role == User.Role.ENTERPRISE and actor.enterprise_id == enterprise.pk:
-        return
-    if actor.has_perm("grading.change_enterprise", enterprise):
-        return
-    raise PermissionDenied(_("无权修改该企业的生产线信息"))
+    if not rules.has_perm("grading.edit_lines", actor, enterprise):
+        raise PermissionDenied(_("无权修改该企业的生产线信息"))
 
 
 def _save(obj, fields, data, exclude=()):

@@ -1,6 +1,7 @@
 """Penalty and violation records the bureaus keep (R-ELIG-1, R-ELIG-2, R-ELIG-3, R-DYN-1).
 Records are never deleted; a record overturned on appeal is revoked with a reason."""
 
+import rules
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -12,14 +13,14 @@ from grading.models import Enterprise, User, ViolationRecord
 FIELDS = ("kind", "occurred_on", "decided_on", "document_no", "description")
 
 
-def _require_bureau(actor: User, enterprise: Enterprise) -> None:
-    if not actor.has_perm("grading.change_enterprise", enterprise):
+def _require(perm: str, actor: User, enterprise: Enterprise) -> None:
+    if not rules.has_perm(perm, actor, enterprise):
         raise PermissionDenied(_("只有辖区生态环境部门可以登记违法违规记录"))
 
 
 @transaction.atomic
 def violation_record_add(*, actor: User, enterprise: Enterprise, data: dict) -> ViolationRecord:
-    _require_bureau(actor, enterprise)
+    _require("grading.record_violation", actor, enterprise)
     record = ViolationRecord(enterprise=enterprise, recorded_by=actor)
     for key in FIELDS:
         if key in data:
@@ -47,7 +48,7 @@ def violation_revoke(*, actor: User, record: ViolationRecord, reason: str) -> Vi
     if not reason.strip():
         raise ValidationError({"reason": _("请说明撤销依据（如行政复议决定书文号）")})
     record = ViolationRecord.objects.select_for_update().get(pk=record.pk)
-    _require_bureau(actor, record.enterprise)
+    _require("grading.revoke_violation", actor, record.enterprise)
     if record.revoked:
         raise ValidationError(_("该记录已撤销"))
     record.revoked = True
