@@ -1,5 +1,6 @@
 """The declarations app's sections of the inbox and navigation (see ``core.hooks``)."""
 
+import rules
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -9,7 +10,7 @@ from declarations.selectors import declaration_list
 
 
 def inbox_sections(user) -> list[InboxSection]:
-    if user.has_perm("declarations.add_declaration"):
+    if rules.has_perm("declarations.add_declaration", user):
         mine = declaration_list(viewer=user).filter(
             status__in=[Declaration.Status.DRAFT, Declaration.Status.RETURNED]
         )
@@ -22,7 +23,7 @@ def inbox_sections(user) -> list[InboxSection]:
                 template="declarations/inbox/enterprise.html",
             )
         ]
-    if user.has_perm("declarations.receive_submissions"):
+    if rules.has_perm("declarations.receive_submissions", user):
         waiting = declaration_list(viewer=user, status=Declaration.Status.SUBMITTED).order_by(
             "submitted_at", "id"
         )
@@ -39,7 +40,7 @@ def inbox_sections(user) -> list[InboxSection]:
 
 
 def nav_items(user) -> list[NavItem]:
-    if not user.has_perm("declarations.view_declarations"):
+    if not rules.has_perm("declarations.view_declarations", user):
         return []
     return [NavItem("declarations", _("申报"), reverse("declarations:index"), order=20)]
 
