@@ -116,6 +116,11 @@ class TableRowForm(forms.ModelForm):
     def __init__(self, *args, enterprise, **kwargs):
         super().__init__(*args, **kwargs)
         self.use_required_attribute = False
+        for field in self.fields.values():
+            if isinstance(field, forms.TypedChoiceField) and field.choices[:1] == [
+                ("", "---------")
+            ]:
+                field.choices = [("", _("请选择")), *field.choices[1:]]
         if "line" in self.fields:
             self.fields["line"].queryset = ProductionLine.objects.filter(enterprise=enterprise)
             self.fields["line"].empty_label = _("请选择")
