@@ -14,7 +14,6 @@ from core.audit import event_list_for
 from grading import selectors
 from grading.models import (
     Enterprise,
-    Grade,
     GradeScheme,
     IndicatorRequirement,
     IndicatorSet,
@@ -49,12 +48,6 @@ class RegionViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = RegionSerializer
     lookup_field = "code"
     filterset_class = RegionFilter
-
-
-class GradeSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Grade
-        fields = ["code", "name", "severity", "autonomous_reduction"]
 
 
 class SchemeSerializer(serializers.ModelSerializer):

@@ -365,7 +365,7 @@ def test_r_guar_2_a_guarantee_class_enterprise_may_declare_leading():
     assert response.status_code == 201, response.json()
 
 
-# --- a service bug found while building the API: the correct behaviour, marked until fixed --
+# --- a replacement stays where the file it replaces was -----------------------------------
 
 
 def test_a_replacement_of_indicator_evidence_stays_in_the_indicator_section(api, enterprise_user):

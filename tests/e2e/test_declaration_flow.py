@@ -1,7 +1,6 @@
 """An enterprise fills in a declaration, is refused, completes it, submits it and downloads
 the rendered package PDF, all in a real browser."""
 
-import datetime
 import re
 import struct
 import subprocess
@@ -9,6 +8,7 @@ import zlib
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from tests import declaration_builders, factories
 
@@ -110,7 +110,7 @@ def test_enterprise_declares_submits_and_downloads_package(
     page, live_server, enterprise_account, upload_files
 ):
     ARTIFACTS.mkdir(exist_ok=True)
-    year = datetime.date.today().year
+    year = timezone.localdate().year
     log_in(page, live_server)
 
     # 1. A new declaration: 包装印刷, this year, 绩效分级, B级.
