@@ -19,7 +19,7 @@ from declarations.services.drafting import (
 from grading.models import User
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class EvidenceUpload:
     """A file to store: for an indicator row, in a section, or in place of an older file."""
 
@@ -30,7 +30,7 @@ class EvidenceUpload:
     replaces: Evidence | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class IndicatorRowChange:
     """One row of the page: its new values (None: the text is unchanged) and its files."""
 

@@ -68,23 +68,25 @@ def _changes(items: list[dict], other) -> tuple[list[IndicatorRowChange], list, 
         uploads = []
         if upload_form.cleaned_data.get("file"):
             uploads.append(_upload(upload_form))
-            forms_of[id(uploads[-1])] = upload_form
+            forms_of[uploads[-1]] = upload_form
         for e in item["evidence"]:
             if e["replace"].cleaned_data.get("file"):
                 uploads.append(
                     _upload(e["replace"], title=e["evidence"].title, replaces=e["evidence"])
                 )
-                forms_of[id(uploads[-1])] = e["replace"]
-        values = form.cleaned_data if form.has_changed() else None
+                forms_of[uploads[-1]] = e["replace"]
+        # A row the page did not show (regenerated since) is not taken as emptied.
+        shown = form.add_prefix("statement") in form.data
+        values = form.cleaned_data if shown and form.has_changed() else None
         if values is None and not uploads:
             continue
         change = IndicatorRowChange(row=item["row"], values=values, uploads=tuple(uploads))
         changes.append(change)
-        forms_of[id(change)] = form
+        forms_of[change] = form
     others = []
     if other.cleaned_data.get("file"):
         others.append(_upload(other, section=other.cleaned_data["section"]))
-        forms_of[id(others[-1])] = other
+        forms_of[others[-1]] = other
     return changes, others, forms_of
 
 
@@ -97,8 +99,8 @@ def declaration_indicators(request, pk: int):
     user = request.user
     declaration = declaration_get(viewer=user, pk=pk)
     posting = request.method == "POST"
-    if posting and (refused := refuse_unless_preparer(request, declaration)):
-        return refused
+    if posting and (back := refuse_unless_preparer(request, declaration)):
+        return back
     items, other = _page_forms(
         declaration, request.POST if posting else None, request.FILES if posting else None
     )
@@ -114,7 +116,7 @@ def declaration_indicators(request, pk: int):
                 )
             except IndicatorPageRefused as exc:
                 for item, error in exc.failures:
-                    add_service_errors(forms_of[id(item)], error)
+                    add_service_errors(forms_of[item], error)
                 refused = True
             except ValidationError as exc:
                 messages.error(request, _("未保存：") + error_text(exc))
