@@ -1,20 +1,21 @@
+"""Forms of the declarations pages: each input is validated here, then saved by a service."""
+
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from declarations.models import (
-    Batch,
-    Declaration,
-    Evidence,
-    IndicatorRow,
-    MaterialUse,
-    ProductCapacity,
-    TransportVolume,
-    TreatmentFacility,
-    Vehicle,
-)
+from declarations.models import Batch, Declaration, Evidence, IndicatorRow
 from declarations.services.drafting import APPLICATION_FIELDS, BASIC_FIELDS
-from grading.models import Grade, Industry, Process, ProductionLine
+from declarations.services.tables import (
+    ROW_ID,
+    ROW_REMOVE,
+    TABLE_FIELDS,
+    TABLES,
+    row_key,
+    table_rows,
+)
+from grading.models import Equipment, Grade, Industry, Process, ProductionLine
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -44,7 +45,18 @@ class DeclarationCreateForm(forms.Form):
         self.fields["year"].choices = [(year, year), (year + 1, year + 1)]
 
 
-class ApplicationForm(forms.ModelForm):
+class DeclarationFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("状态"), required=False, choices=[("", _("全部")), *Declaration.Status.choices]
+    )
+
+
+class SectionFormMixin:
+    def data_for_service(self) -> dict:
+        return {k: self.cleaned_data[k] for k in self.Meta.fields}
+
+
+class ApplicationForm(SectionFormMixin, forms.ModelForm):
     class Meta:
         model = Declaration
         fields = APPLICATION_FIELDS
@@ -74,7 +86,7 @@ class CommitmentsForm(forms.Form):
         return {k: v for k, v in self.cleaned_data.items() if not k.endswith("_confirm")}
 
 
-class BasicForm(forms.ModelForm):
+class BasicForm(SectionFormMixin, forms.ModelForm):
     class Meta:
         model = Declaration
         fields = BASIC_FIELDS
@@ -97,73 +109,163 @@ class BasicForm(forms.ModelForm):
             self.fields[name].required = True
 
 
-def _row_form(model, fields, widgets=None):
-    return forms.modelform_factory(model, fields=fields, widgets=widgets or {})
+class TableRowForm(forms.ModelForm):
+    """One row of a declaration table. Lines and processes are the enterprise's own; whether
+    the table as a whole is right is the service's to say."""
 
-
-TABLE_FORMS = {
-    "products": _row_form(
-        ProductCapacity, ["line", "product", "capacity", "last_year_output", "unit"]
-    ),
-    "materials": _row_form(
-        MaterialUse, ["kind", "name", "annual_amount", "unit", "storage_transport"]
-    ),
-    "transport": _row_form(TransportVolume, ["mode", "goods", "annual_tonnes"]),
-    "vehicles": _row_form(Vehicle, ["plate", "vin", "engine_number", "emission_stage"]),
-    "facilities": _row_form(
-        TreatmentFacility,
-        [
-            "kind",
-            "seq",
-            "process",
-            "technique",
-            "commissioned_on",
-            "running_status",
-            "removal_efficiency",
-            "concentration",
-            "airflow",
-        ],
-        {"commissioned_on": DATE},
-    ),
-}
-
-
-def table_formset(table: str, *, declaration: Declaration, data=None, initial=None):
-    """A formset over one tabular part; validation of the whole table is the service's."""
-    form = TABLE_FORMS[table]
-    formset_class = forms.formset_factory(form, extra=2, can_delete=True, max_num=500)
-    formset = formset_class(data=data, initial=initial, prefix=table)
-    for f in formset.forms:
-        f.empty_permitted = True
-        f.use_required_attribute = False
-        if "line" in f.fields:
-            f.fields["line"].queryset = ProductionLine.objects.filter(
-                enterprise=declaration.enterprise
-            )
-        if "process" in f.fields:
-            f.fields["process"].queryset = Process.objects.filter(
-                line__enterprise=declaration.enterprise
+    def __init__(self, *args, enterprise, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.use_required_attribute = False
+        for field in self.fields.values():
+            if isinstance(field, forms.TypedChoiceField) and field.choices[:1] == [
+                ("", "---------")
+            ]:
+                field.choices = [("", _("请选择")), *field.choices[1:]]
+        if "line" in self.fields:
+            self.fields["line"].queryset = ProductionLine.objects.filter(enterprise=enterprise)
+            self.fields["line"].empty_label = _("请选择")
+        if "process" in self.fields:
+            self.fields["process"].queryset = Process.objects.filter(
+                line__enterprise=enterprise
             ).select_related("line")
-            f.fields["process"].label_from_instance = lambda p: f"{p.line.name} / {p.name}"
-    return formset
+            self.fields["process"].label_from_instance = lambda p: f"{p.line.name} / {p.name}"
+            self.fields["process"].empty_label = _("请选择")
 
 
-def formset_rows(formset) -> list[dict]:
-    return [
-        {k: v for k, v in f.cleaned_data.items() if k != "DELETE"}
-        for f in formset.forms
-        if f.cleaned_data and not f.cleaned_data.get("DELETE")
+class TableFormSet(forms.BaseModelFormSet):
+    """A whole table: the rows already saved (each with its id and a 删除 box) and a few blank
+    ones. ``rows()`` is what the service saves: every saved row, changed or not, and the blank
+    rows the user filled in."""
+
+    def rows(self) -> list[dict]:
+        out = []
+        self.row_forms = []
+        for form in self.forms:
+            data = form.cleaned_data
+            if form.instance.pk is not None:
+                row = {ROW_ID: form.instance.pk, ROW_REMOVE: bool(data.get("DELETE"))}
+                if not row[ROW_REMOVE]:
+                    row.update({f: data[f] for f in self.form._meta.fields})
+            elif form.has_changed() and not data.get("DELETE"):
+                row = {f: data[f] for f in self.form._meta.fields}
+            else:
+                continue
+            out.append(row)
+            self.row_forms.append(form)
+        return out
+
+    def add_service_errors(self, exc: ValidationError) -> None:
+        """The service names rows by their place in ``rows()`` ("第2行"); put each message on
+        that row, the rest above the table."""
+        by_key = {row_key(i): form for i, form in enumerate(self.row_forms, start=1)}
+        for key, messages in exc.message_dict.items():
+            form = by_key.get(key)
+            if form is not None:
+                form.add_error(None, messages)
+            else:
+                self._non_form_errors = self.error_class(
+                    [*self.non_form_errors(), *messages], renderer=self.renderer
+                )
+
+
+def table_formset(table: str, *, declaration: Declaration, data=None) -> TableFormSet:
+    """The formset of one table: its saved rows, two blank ones, a 删除 box per saved row."""
+    formset_class = forms.modelformset_factory(
+        TABLES[table],
+        form=TableRowForm,
+        formset=TableFormSet,
+        fields=TABLE_FIELDS[table],
+        widgets={"commissioned_on": DATE},
+        extra=2,
+        can_delete=True,
+        max_num=500,
+    )
+    return formset_class(
+        data=data,
+        queryset=table_rows(declaration, table),
+        prefix=table,
+        form_kwargs={"enterprise": declaration.enterprise},
+    )
+
+
+class ConfirmEmptyForm(forms.Form):
+    confirm_empty = forms.BooleanField(label=_("确认清空此表"), required=False)
+
+
+class ProductionLineForm(forms.ModelForm):
+    class Meta:
+        model = ProductionLine
+        fields = ["name", "products", "design_capacity", "capacity_unit", "status", "industry"]
+
+    def __init__(self, *args, enterprise, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.use_required_attribute = False
+        self.fields["industry"].queryset = enterprise.industries.select_related("industry")
+        self.fields["industry"].label_from_instance = lambda row: row.industry.name
+        self.fields["industry"].empty_label = _("（未指定）")
+
+
+class ProcessForm(forms.ModelForm):
+    class Meta:
+        model = Process
+        fields = ["name", "is_air_emitting"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.use_required_attribute = False
+
+
+class EquipmentForm(forms.ModelForm):
+    class Meta:
+        model = Equipment
+        fields = ["name", "model", "quantity", "capacity", "capacity_unit"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.use_required_attribute = False
+
+
+class MasterDataActionForm(forms.Form):
+    """Which form of the lines page was sent: save or remove a line, process or equipment;
+    ``target`` is the one acted on (none: a new one), ``parent`` the line of a new process or
+    the process of new equipment."""
+
+    ACTIONS = [
+        ("save_line", _("保存生产线")),
+        ("save_process", _("保存工序")),
+        ("save_equipment", _("保存设备")),
+        ("remove_line", _("删除生产线")),
+        ("remove_process", _("删除工序")),
+        ("remove_equipment", _("删除设备")),
     ]
+    action = forms.ChoiceField(choices=ACTIONS)
+    target = forms.IntegerField(required=False)
+    parent = forms.IntegerField(required=False)
+
+
+class MeetsField(forms.TypedChoiceField):
+    """达到 / 未达到 / not yet assessed, shown and compared as the stored True, False, None."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            choices=[("", _("请选择")), ("true", _("达到要求")), ("false", _("未达到"))],
+            coerce=lambda v: v == "true",
+            empty_value=None,
+            **kwargs,
+        )
+
+    def prepare_value(self, value):
+        return {True: "true", False: "false"}.get(value, value if value is not None else "")
+
+    def has_changed(self, initial, data) -> bool:
+        try:
+            return self.clean(data) != initial
+        except ValidationError:
+            return True
 
 
 class IndicatorRowForm(forms.ModelForm):
-    meets = forms.TypedChoiceField(
-        label=_("自评"),
-        required=False,
-        choices=[("", _("请选择")), ("true", _("达到要求")), ("false", _("未达到"))],
-        coerce=lambda v: v == "true",
-        empty_value=None,
-    )
+    meets = MeetsField(label=_("自评"), required=False)
 
     class Meta:
         model = IndicatorRow
@@ -171,15 +273,31 @@ class IndicatorRowForm(forms.ModelForm):
         widgets = {"statement": forms.Textarea(attrs={"rows": 3})}
 
 
-class EvidenceForm(forms.Form):
+class EvidenceFileForm(forms.Form):
+    """A file chosen on the indicators page: for an indicator row, or to replace a file
+    (``file`` only), or one of the other materials (with its section). No file: nothing to
+    upload."""
+
     file = forms.FileField(
-        label=_("文件"), help_text=_("PDF、JPG、PNG、XLSX、DOCX，单个不超过 20 MB")
+        label=_("文件"),
+        required=False,
+        help_text=_("PDF、JPG、PNG、XLSX、DOCX，单个不超过 20 MB"),
     )
     title = forms.CharField(label=_("材料名称"), max_length=200, required=False)
-    section = forms.ChoiceField(label=_("所属部分"), choices=Evidence.Section.choices)
-    is_confidential = forms.BooleanField(label=_("涉密材料（不公开）"), required=False)
-    indicator_row = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    replaces = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    is_confidential = forms.BooleanField(label=_("涉密"), required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("title", "").strip() and not data.get("file"):
+            self.add_error("file", _("请选择要上传的文件"))
+        return data
+
+
+class OtherEvidenceForm(EvidenceFileForm):
+    section = forms.ChoiceField(
+        label=_("所属部分"),
+        choices=[c for c in Evidence.Section.choices if c[0] != Evidence.Section.INDICATOR],
+    )
 
 
 class SubmitForm(forms.Form):

@@ -1,10 +1,92 @@
-"""Who may do what with declarations. Built from ``grading.rules``' role predicates."""
+"""Who may do what with declarations. Built from ``grading.rules``' role predicates.
+
+Ask with ``allows(user, perm, obj)`` (see ``grading.rules`` for why not
+``user.has_perm``). Who may *see* a declaration is also a queryset filter in
+``declarations.selectors``; ``view_declaration`` is the same decision for one object, and the
+tests hold the two together.
+"""
 
 import rules
 
-from grading.rules import is_admin, is_bureau_staff, is_county_staff, is_enterprise_user
+from declarations.models import Declaration
+from grading.rules import (
+    enterprise_in_reach,
+    is_bureau_staff,
+    is_county_or_admin,
+    is_enterprise_user,
+    is_own_enterprise,
+    is_province_or_admin,
+)
 
+
+@rules.predicate
+def is_declaration_owner(user, declaration) -> bool:
+    """The declaration is of the user's own enterprise: only it prepares it (R-DECL-1)."""
+    return declaration is not None and is_own_enterprise(user, declaration.enterprise_id)
+
+
+@rules.predicate
+def is_editable(user, declaration) -> bool:
+    """A draft, or returned for revision (R-DECL-6)."""
+    return declaration is not None and declaration.is_editable
+
+
+@rules.predicate
+def is_submitted(user, declaration) -> bool:
+    """Submitted and not yet taken up by the county."""
+    return declaration is not None and declaration.status == Declaration.Status.SUBMITTED
+
+
+@rules.predicate
+def has_reached_the_county(user, declaration) -> bool:
+    """Submitted at least once and not withdrawn to a draft: the bureaus never see drafts."""
+    return (
+        declaration is not None
+        and declaration.current_version > 0
+        and declaration.status != Declaration.Status.DRAFT
+    )
+
+
+@rules.predicate
+def declaration_in_reach(user, declaration) -> bool:
+    """The declaring enterprise lies in the user's jurisdiction."""
+    return declaration is not None and enterprise_in_reach(user, declaration.enterprise)
+
+
+#: The enterprise sees all its own declarations; bureau staff the submitted ones of their
+#: jurisdiction (the same rule as ``selectors.declaration_list``).
+can_see_declaration = is_declaration_owner | (
+    is_bureau_staff & declaration_in_reach & has_reached_the_county
+)
+
+
+@rules.predicate
+def can_see_declaration_of(user, obj) -> bool:
+    """The declaration an evidence file or a version belongs to is one the user may see."""
+    return obj is not None and can_see_declaration.test(user, obj.declaration)
+
+
+#: The declarations list and navigation: enterprises and bureau staff (not experts).
 rules.add_perm("declarations.view_declarations", is_enterprise_user | is_bureau_staff)
+#: Drafts are seen by their enterprise only.
+rules.add_perm("declarations.view_drafts", is_enterprise_user)
+rules.add_perm("declarations.view_declaration", can_see_declaration)
+#: R-DECL-1: an enterprise opens a declaration for one of its industries, all year.
 rules.add_perm("declarations.add_declaration", is_enterprise_user)
-#: The county bureau receives submitted declarations for first review (R-REV-2).
-rules.add_perm("declarations.receive_submissions", is_county_staff | is_admin)
+#: The enterprise fills in its own draft (or one returned for revision, R-DECL-6).
+rules.add_perm("declarations.change_declaration", is_declaration_owner & is_editable)
+rules.add_perm("declarations.submit_declaration", is_declaration_owner & is_editable)
+rules.add_perm("declarations.upload_evidence", is_declaration_owner & is_editable)
+#: Back to draft until the county starts its first review.
+rules.add_perm("declarations.withdraw_declaration", is_declaration_owner & is_submitted)
+rules.add_perm("declarations.download_evidence", can_see_declaration_of)
+rules.add_perm("declarations.download_package", can_see_declaration_of)
+#: Queue a version's package PDF again (a failed render, a lost file): whoever sees it.
+rules.add_perm("declarations.request_package", can_see_declaration_of)
+#: R-REV-2: the county receives submitted declarations for first review.
+rules.add_perm("declarations.receive_submissions", is_county_or_admin)
+#: R-REV-1, R-DECL-6: the bureaus of the jurisdiction take a declaration up (the county accepts
+#: it for first review), return it for revision, and close it with the chain's decision.
+rules.add_perm("declarations.review_declaration", is_bureau_staff & declaration_in_reach)
+#: R-TGT-4: the province keeps the year's batches and deadlines.
+rules.add_perm("declarations.edit_batches", is_province_or_admin)

@@ -1,22 +1,24 @@
 """Reads of the declarations app, scoped to who asks.
 
 An enterprise sees all its own declarations; bureau staff see the submitted ones (never
-drafts) of the enterprises in their jurisdiction; anything else answers 404.
+drafts) of the enterprises in their jurisdiction; anything else answers 404. The same decision
+for one object is the ``declarations.view_declaration`` permission.
 """
 
 from django.db.models import QuerySet
 from django.http import Http404
 
-from declarations.models import Declaration, DeclarationVersion, Evidence
+from declarations.models import Batch, Declaration, DeclarationVersion, Evidence, IndicatorRow
 from grading.jurisdiction import scope_to_viewer
 from grading.models import User
+from grading.rules import allows
 
 
 def declaration_list(
     *, viewer: User, status: str = "", year: int | None = None
 ) -> QuerySet[Declaration]:
     qs = scope_to_viewer(Declaration.objects.all(), viewer, enterprise_path="enterprise")
-    if viewer.role != User.Role.ENTERPRISE:
+    if not allows(viewer, "declarations.view_drafts"):
         qs = qs.exclude(status=Declaration.Status.DRAFT).exclude(current_version=0)
     if status:
         qs = qs.filter(status=status)
@@ -53,8 +55,27 @@ def version_get(*, viewer: User, declaration_pk: int, number: int) -> Declaratio
 def evidence_get(*, viewer: User, pk: int) -> Evidence:
     """One evidence file, for download: reachable only through a declaration the viewer sees."""
     try:
-        evidence = Evidence.objects.select_related("declaration").get(pk=pk)
+        evidence = Evidence.objects.select_related("declaration__enterprise__county").get(pk=pk)
     except (Evidence.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
-    declaration_get(viewer=viewer, pk=evidence.declaration_id)
+    if not allows(viewer, "declarations.download_evidence", evidence):
+        raise Http404
     return evidence
+
+
+def indicator_row_list(declaration: Declaration) -> QuerySet[IndicatorRow]:
+    """The comparison table (指标对标表) of a declaration the caller already holds, with its
+    evidence files."""
+    return declaration.indicator_rows.select_related("category").prefetch_related("evidence")
+
+
+def batch_list() -> QuerySet[Batch]:
+    """R-TGT-4: every year's batches and deadlines, latest year first (public to every user)."""
+    return Batch.objects.prefetch_related("categories").order_by("-year", "deadline", "id")
+
+
+def batch_get(*, pk: int) -> Batch:
+    try:
+        return batch_list().get(pk=pk)
+    except (Batch.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None

@@ -13,13 +13,13 @@ from core.audit import event_list_for
 from grading import selectors
 from grading.models import (
     Enterprise,
-    Grade,
     GradeScheme,
     IndicatorRequirement,
     IndicatorSet,
     Industry,
     Region,
 )
+from grading.rules import allows
 from grading.services import enterprises as enterprise_services
 from grading.services.enterprises import ENTERPRISE_FIELDS, IndustryEntry
 from grading.validators import normalize_uscc, validate_uscc
@@ -48,12 +48,6 @@ class RegionViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = RegionSerializer
     lookup_field = "code"
     filterset_class = RegionFilter
-
-
-class GradeSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Grade
-        fields = ["code", "name", "severity", "autonomous_reduction"]
 
 
 class SchemeSerializer(serializers.ModelSerializer):
@@ -279,8 +273,13 @@ class EnterpriseViewSet(
         return selectors.enterprise_get(viewer=self.request.user, pk=self.kwargs["pk"])
 
     def _require_perm(self, perm: str, obj=None):
-        if not self.request.user.has_perm(perm, obj):
+        if not allows(self.request.user, perm, obj):
             raise PermissionDenied("只有生态环境部门用户可以登记或修改本辖区企业信息")
+
+    def list(self, request, *args, **kwargs):
+        if not allows(request.user, "grading.view_enterprises"):
+            raise PermissionDenied("只有生态环境部门和企业账户可以查阅企业信息")
+        return super().list(request, *args, **kwargs)
 
     def create(self, request, *args, **kwargs):
         self._require_perm("grading.add_enterprise")

@@ -177,3 +177,7 @@ class ViolationForm(forms.ModelForm):
             "decided_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "description": forms.Textarea(attrs={"rows": 2}),
         }
+
+
+class ViolationRevokeForm(forms.Form):
+    reason = forms.CharField(label=_("撤销依据"), max_length=500, required=False)

@@ -2,9 +2,12 @@
 app's own permissions.
 
 Each app keeps its permissions in its own ``rules.py``, built from the predicates here; views,
-API views, templates and exports ask ``user.has_perm(...)`` (or a selector that does) and never
+API views, templates and exports ask for a permission (or a selector that does) and never
 compare ``user.role`` themselves, so a page and its API cannot disagree. Jurisdiction comes from
 ``grading.jurisdiction`` so the answer is the same as the querysets'.
+
+Ask ``allows(user, perm, obj)``: Django's ``user.has_perm`` answers yes to every permission of
+an active superuser (the administrator), also to what only an enterprise's own account may do.
 """
 
 import rules
@@ -15,6 +18,7 @@ from grading.models import User
 
 @rules.predicate
 def is_active_user(user) -> bool:
+    """A signed-in, active account."""
     return bool(user is not None and user.is_authenticated and user.is_active)
 
 
@@ -31,9 +35,13 @@ def is_admin(user) -> bool:
     return is_active_user(user) and (user.role == User.Role.ADMIN or user.is_superuser)
 
 
+#: The county bureau: first review of its county's declarations (R-REV-2).
 is_county_staff = _role_predicate("is_county_staff", User.Role.COUNTY)
+#: The city bureau: city review, C decisions, on-site verification (R-REV-3).
 is_city_staff = _role_predicate("is_city_staff", User.Role.CITY)
+#: The province bureau: spot checks, A/B/引领性 decisions (R-REV-1, R-REV-9).
 is_province_staff = _role_predicate("is_province_staff", User.Role.PROVINCE)
+#: An expert of the pool (R-REV-6..8).
 is_expert = _role_predicate("is_expert", User.Role.EXPERT)
 
 
@@ -48,6 +56,8 @@ is_bureau_staff = is_county_staff | is_city_staff | is_province_staff | is_admin
 #: Staff who oversee more than one county (city, province, administrator).
 is_city_or_above = is_city_staff | is_province_staff | is_admin
 is_province_or_admin = is_province_staff | is_admin
+#: Those who receive self-registrations and submitted declarations: the county (R-REV-2).
+is_county_or_admin = is_county_staff | is_admin
 
 
 @rules.predicate
@@ -58,11 +68,13 @@ def region_is_in_reach(user, region) -> bool:
 
 @rules.predicate
 def enterprise_in_reach(user, enterprise) -> bool:
+    """The enterprise's county lies in the user's jurisdiction (no enterprise given: any)."""
     return enterprise is None or region_is_in_reach(user, enterprise.county)
 
 
 @rules.predicate
 def is_own_enterprise(user, enterprise) -> bool:
+    """The enterprise is the user's own (an enterprise account)."""
     return (
         enterprise is not None
         and is_enterprise_user(user)
@@ -79,13 +91,35 @@ def allows(user, perm: str, obj=None) -> bool:
     return rules.has_perm(perm, user, obj)
 
 
+@rules.predicate
+def registration_in_reach(user, registration) -> bool:
+    """The self-registration names a county in the user's jurisdiction (none given: any)."""
+    return registration is None or region_is_in_reach(user, registration.county)
+
+
 def role_label(role: str) -> str:
     """The Chinese name of a role, for messages ("只有……可以……")."""
     return str(User.Role(role).label)
 
 
+#: The enterprise's own page, from the navigation.
 rules.add_perm("grading.view_own_enterprise", is_enterprise_user)
-rules.add_perm("grading.decide_registrations", is_county_staff | is_admin)
+#: The enterprise directory (page and navigation).
 rules.add_perm("grading.list_enterprises", is_bureau_staff)
+#: Looking enterprises up (API list): staff in their jurisdiction, an enterprise only itself.
+rules.add_perm("grading.view_enterprises", is_bureau_staff | is_enterprise_user)
 rules.add_perm("grading.add_enterprise", is_bureau_staff)
 rules.add_perm("grading.change_enterprise", is_bureau_staff & enterprise_in_reach)
+#: R-DECL-1: the county approves or rejects an enterprise's self-registration.
+rules.add_perm("grading.decide_registrations", is_county_or_admin & registration_in_reach)
+#: R-ELIG-1..3, R-DYN-1: the penalty and violation records; not shown to experts.
+rules.add_perm(
+    "grading.view_violations", (is_bureau_staff & enterprise_in_reach) | is_own_enterprise
+)
+#: R-ELIG-1..3: the bureaus of the enterprise's jurisdiction record violations and revoke
+#: records overturned on appeal.
+rules.add_perm("grading.record_violation", is_bureau_staff & enterprise_in_reach)
+rules.add_perm("grading.revoke_violation", is_bureau_staff & enterprise_in_reach)
+#: Production lines, processes and equipment (master data): the enterprise itself, or bureau
+#: staff whose jurisdiction holds it.
+rules.add_perm("grading.edit_lines", is_own_enterprise | (is_bureau_staff & enterprise_in_reach))

@@ -14,7 +14,9 @@ from grading.models import (
     Industry,
     Region,
     User,
+    ViolationRecord,
 )
+from grading.rules import allows
 
 
 def indicator_set_in_force(*, industry: Industry, on: date) -> IndicatorSet | None:
@@ -95,26 +97,36 @@ def county_choices_for(*, viewer: User) -> QuerySet[Region]:
     return county_units_for(viewer).select_related("parent").order_by("code")
 
 
+def _registrations_for(viewer: User) -> QuerySet[EnterpriseRegistration]:
+    """Self-registrations of the counties whose registrations the viewer decides (R-DECL-1)."""
+    if not allows(viewer, "grading.decide_registrations"):
+        return EnterpriseRegistration.objects.none()
+    return EnterpriseRegistration.objects.filter(
+        county__in=county_units_for(viewer)
+    ).select_related("user", "county", "industry")
+
+
 def registration_pending_list(*, viewer: User) -> QuerySet[EnterpriseRegistration]:
     """Self-registrations waiting for the viewer's county (oldest first)."""
-    if viewer.role not in (User.Role.COUNTY, User.Role.ADMIN) and not viewer.is_superuser:
-        return EnterpriseRegistration.objects.none()
     return (
-        EnterpriseRegistration.objects.filter(
-            status=EnterpriseRegistration.Status.PENDING,
-            county__in=county_units_for(viewer),
-        )
-        .select_related("user", "county", "industry")
+        _registrations_for(viewer)
+        .filter(status=EnterpriseRegistration.Status.PENDING)
         .order_by("submitted_at", "id")
     )
 
 
 def registration_get(*, viewer: User, pk: int) -> EnterpriseRegistration:
+    """One registration the viewer decides; 404 otherwise (a bureau that does not decide
+    registrations has none to open)."""
     try:
-        return (
-            EnterpriseRegistration.objects.filter(county__in=county_units_for(viewer))
-            .select_related("user", "county", "industry")
-            .get(pk=pk)
-        )
+        return _registrations_for(viewer).get(pk=pk)
     except (EnterpriseRegistration.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+
+
+def violation_list(*, viewer: User, enterprise: Enterprise) -> QuerySet[ViolationRecord]:
+    """The enterprise's penalty and violation records, for those who may see them (R-ELIG-1..3);
+    nothing for the others."""
+    if not allows(viewer, "grading.view_violations", enterprise):
+        return ViolationRecord.objects.none()
+    return enterprise.violations.select_related("recorded_by")

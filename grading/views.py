@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from core.audit import event_list_for
-from core.forms import add_service_errors
+from core.forms import add_service_errors, error_text
 from core.hooks import collect
 from core.models import Notification
 from core.notifications import unread_for
@@ -25,6 +25,7 @@ from grading.forms import (
     RegistrationDecisionForm,
     RegistrationForm,
     ViolationForm,
+    ViolationRevokeForm,
 )
 from grading.models import (
     Grade,
@@ -32,8 +33,8 @@ from grading.models import (
     IndicatorSet,
     Industry,
     User,
-    ViolationRecord,
 )
+from grading.rules import allows
 from grading.services import accounts as account_services
 from grading.services import enterprises as enterprise_services
 from grading.services import violations as violation_services
@@ -41,7 +42,7 @@ from grading.services.grades import enterprise_managed_grade
 
 
 def _require_perm(user: User, perm: str, obj=None) -> None:
-    if not user.has_perm(perm, obj):
+    if not allows(user, perm, obj):
         raise PermissionDenied
 
 
@@ -85,7 +86,7 @@ def notifications_read(request):
 @login_required
 def enterprise_list(request):
     user: User = request.user
-    if user.role == User.Role.ENTERPRISE and user.enterprise_id:
+    if allows(user, "grading.view_own_enterprise"):
         return redirect("enterprise-detail", pk=user.enterprise_id)
     _require_perm(user, "grading.list_enterprises")
     counties = selectors.county_choices_for(viewer=user)
@@ -109,14 +110,15 @@ def enterprise_list(request):
             "form": form,
             "page": page,
             "query": query.urlencode(),
-            "can_create": user.has_perm("grading.add_enterprise"),
+            "can_create": allows(user, "grading.add_enterprise"),
         },
     )
 
 
 @login_required
 def enterprise_detail(request, pk: int):
-    enterprise = selectors.enterprise_get(viewer=request.user, pk=pk)
+    user: User = request.user
+    enterprise = selectors.enterprise_get(viewer=user, pk=pk)
     records = enterprise.grade_records.select_related("industry", "grade", "recorded_by")
     return render(
         request,
@@ -126,10 +128,11 @@ def enterprise_detail(request, pk: int):
             "managed_grade": enterprise_managed_grade(enterprise),
             "grade_records": records,
             "events": event_list_for(enterprise)[:50],
-            "can_edit": request.user.has_perm("grading.change_enterprise", enterprise),
-            "violations": enterprise.violations.select_related("recorded_by")
-            if request.user.role != User.Role.EXPERT
-            else [],
+            "can_edit": allows(user, "grading.change_enterprise", enterprise),
+            "can_view_violations": allows(user, "grading.view_violations", enterprise),
+            "violations": selectors.violation_list(viewer=user, enterprise=enterprise),
+            "can_record_violation": allows(user, "grading.record_violation", enterprise),
+            "can_revoke_violation": allows(user, "grading.revoke_violation", enterprise),
             "violation_form": ViolationForm(),
         },
     )
@@ -147,13 +150,9 @@ def violation_add(request, pk: int):
             )
             messages.success(request, _("违法违规记录已登记"))
         except ValidationError as exc:
-            messages.error(request, "；".join(exc.messages))
-        except PermissionDenied:
-            raise
+            messages.error(request, error_text(exc))
     else:
-        messages.error(
-            request, _("未登记：") + "；".join(m for ms in form.errors.values() for m in ms)
-        )
+        messages.error(request, _("未登记：") + error_text(form))
     return redirect(reverse("enterprise-detail", args=[pk]) + "#violations")
 
 
@@ -161,14 +160,19 @@ def violation_add(request, pk: int):
 @require_http_methods(["POST"])
 def violation_revoke(request, pk: int, record_pk: int):
     enterprise = selectors.enterprise_get(viewer=request.user, pk=pk)
-    record = get_object_or_404(ViolationRecord, pk=record_pk, enterprise=enterprise)
+    record = get_object_or_404(
+        selectors.violation_list(viewer=request.user, enterprise=enterprise), pk=record_pk
+    )
+    form = ViolationRevokeForm(request.POST)
     try:
+        if not form.is_valid():
+            raise ValidationError(error_text(form))
         violation_services.violation_revoke(
-            actor=request.user, record=record, reason=request.POST.get("reason", "")
+            actor=request.user, record=record, reason=form.cleaned_data["reason"]
         )
         messages.success(request, _("记录已撤销"))
     except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
+        messages.error(request, error_text(exc))
     return redirect(reverse("enterprise-detail", args=[pk]) + "#violations")
 
 

@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from weasyprint import HTML
 
 from declarations.models import Declaration
-from declarations.services import drafting
+from declarations.services import drafting, tables
 from grading.models import Equipment, Grade, Industry, Process, ProductionLine, User
 
 _PDF_CACHE: dict[str, bytes] = {}
@@ -94,7 +94,7 @@ def complete(
         },
     )
     process = ensure_lines(declaration.enterprise)
-    tables = {
+    table_rows = {
         "products": [
             {
                 "line": process.line,
@@ -136,10 +136,8 @@ def complete(
             }
         ],
     }
-    for table, rows in tables.items():
-        drafting.declaration_table_replace(
-            actor=user, declaration=declaration, table=table, rows=rows
-        )
+    for table, rows in table_rows.items():
+        tables.declaration_table_save(actor=user, declaration=declaration, table=table, rows=rows)
     rows = list(declaration.indicator_rows.order_by("seq"))
     limit = len(rows) if evidence_rows is None else evidence_rows
     for i, row in enumerate(rows):

@@ -7,22 +7,27 @@ import yaml
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.audit import event_record
 from declarations.models import Batch
 from grading.models import IndustryCategory, User
+from grading.rules import allows
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "batches.yaml"
+PROVINCE_ONLY = gettext_lazy("只有省级生态环境部门可以维护申报批次")
 
 
 def _require_province(actor: User) -> None:
-    if actor.role not in (User.Role.PROVINCE, User.Role.ADMIN):
-        raise PermissionDenied(_("只有省级生态环境部门可以维护申报批次"))
+    if not allows(actor, "declarations.edit_batches"):
+        raise PermissionDenied(PROVINCE_ONLY)
 
 
 @transaction.atomic
 def batch_save(*, actor: User, data: dict, batch: Batch | None = None) -> Batch:
+    """Create or change a batch (its categories, guarantee class and deadline)."""
     _require_province(actor)
+    data = dict(data)
     categories = data.pop("categories", None)
     batch = batch or Batch()
     for key, value in data.items():

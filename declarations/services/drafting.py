@@ -1,4 +1,6 @@
-"""Preparing a declaration: creating it, filling its parts, its indicator rows and evidence."""
+"""Preparing a declaration: creating it, filling its parts, its indicator rows and evidence.
+Only the enterprise's own account prepares its declarations, and only while they are editable
+(a draft, or returned for revision)."""
 
 import uuid
 
@@ -8,19 +10,13 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from pypdf import PdfReader
 
 from core.audit import event_record
 from core.uploads import validate_upload
-from declarations.models import (
-    Declaration,
-    Evidence,
-    IndicatorRow,
-    MaterialUse,
-    ProductCapacity,
-    TransportVolume,
-    TreatmentFacility,
-    Vehicle,
-)
+from declarations.models import Declaration, Evidence, IndicatorRow
+from declarations.rules import is_declaration_owner
 from grading.models import (
     Enterprise,
     Grade,
@@ -29,6 +25,7 @@ from grading.models import (
     Industry,
     User,
 )
+from grading.rules import is_own_enterprise
 from grading.selectors import indicator_set_in_force
 
 PLACEHOLDER = "该行业本项指标要求原文尚未录入平台，请对照技术指南原文填写对标情况"
@@ -61,26 +58,20 @@ BASIC_FIELDS = (
 )
 EDITABLE_FIELDS = APPLICATION_FIELDS + COMMITMENT_FIELDS + BASIC_FIELDS + ("rectification",)
 
-TABLES: dict[str, type[models.Model]] = {
-    "products": ProductCapacity,
-    "materials": MaterialUse,
-    "transport": TransportVolume,
-    "vehicles": Vehicle,
-    "facilities": TreatmentFacility,
-}
+OWNER_ONLY = gettext_lazy("只有企业本身的账户可以填报本企业的申报")
 
 
-def require_owner(actor: User, enterprise: Enterprise) -> None:
-    """Only the enterprise's own users prepare its declarations."""
-    if not (
-        actor.is_active
-        and actor.role == User.Role.ENTERPRISE
-        and actor.enterprise_id == enterprise.pk
-    ):
-        raise PermissionDenied(_("只有企业本身的账户可以填报本企业的申报"))
+def require_owner(actor: User, declaration: Declaration) -> None:
+    """Only the enterprise's own account acts on its declaration (PermissionDenied)."""
+    if not is_declaration_owner(actor, declaration):
+        raise PermissionDenied(OWNER_ONLY)
 
 
-def require_editable(declaration: Declaration) -> None:
+def require_preparer(actor: User, declaration: Declaration) -> None:
+    """The enterprise's own account, on a declaration it may still change: PermissionDenied
+    for anyone else, ValidationError (with the status) when it is no longer editable. The
+    same decision as the ``declarations.change_declaration`` permission, with its reason."""
+    require_owner(actor, declaration)
     if not declaration.is_editable:
         raise ValidationError(_("申报当前状态为“%s”，不能修改") % declaration.get_status_display())
 
@@ -159,7 +150,8 @@ def declaration_create(
     guarantee_category: str = "",
 ) -> Declaration:
     """Open a declaration for one industry of the enterprise (R-DECL-1: all year, free)."""
-    require_owner(actor, enterprise)
+    if not is_own_enterprise(actor, enterprise):
+        raise PermissionDenied(OWNER_ONLY)
     if not enterprise.industries.filter(industry=industry).exists():
         raise ValidationError({"industry": _("请先在企业信息中登记该行业")})
     today = timezone.localdate()
@@ -212,10 +204,13 @@ def declaration_create(
     return declaration
 
 
-def _lock(declaration: Declaration) -> Declaration:
+def lock_declaration(declaration: Declaration) -> Declaration:
+    """The declaration, re-read under a row lock (the start of every change to it)."""
     return (
         Declaration.objects.select_for_update()
-        .select_related("enterprise", "requested_grade", "indicator_set__scheme")
+        .select_related(
+            "enterprise", "industry__category", "requested_grade", "indicator_set__scheme"
+        )
         .get(pk=declaration.pk)
     )
 
@@ -223,9 +218,8 @@ def _lock(declaration: Declaration) -> Declaration:
 @transaction.atomic
 def declaration_update(*, actor: User, declaration: Declaration, data: dict) -> Declaration:
     """Save fields of the application form, commitments or basic information."""
-    declaration = _lock(declaration)
-    require_owner(actor, declaration.enterprise)
-    require_editable(declaration)
+    declaration = lock_declaration(declaration)
+    require_preparer(actor, declaration)
     unknown = set(data) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError(_("不能修改的字段：%s") % "、".join(sorted(unknown)))
@@ -278,9 +272,8 @@ def indicator_row_update(
     not_applicable_reason: str = "",
     remark: str = "",
 ) -> IndicatorRow:
-    declaration = _lock(row.declaration)
-    require_owner(actor, declaration.enterprise)
-    require_editable(declaration)
+    declaration = lock_declaration(row.declaration)
+    require_preparer(actor, declaration)
     row = IndicatorRow.objects.get(pk=row.pk, declaration=declaration)
     if not applicable and not not_applicable_reason.strip():
         raise ValidationError({"not_applicable_reason": _("标为不涉及时请说明理由")})
@@ -307,67 +300,7 @@ def indicator_row_update(
     return row
 
 
-def _owned_line_and_process_ids(enterprise: Enterprise) -> tuple[set[int], set[int]]:
-    lines = set(enterprise.lines.values_list("pk", flat=True))
-    processes = set(
-        enterprise.lines.values_list("processes__pk", flat=True).exclude(processes__pk=None)
-    )
-    return lines, processes
-
-
-@transaction.atomic
-def declaration_table_replace(
-    *, actor: User, declaration: Declaration, table: str, rows: list[dict]
-) -> list[models.Model]:
-    """Replace one tabular part (products, materials, transport, vehicles, facilities) as a whole:
-    every row is validated first, nothing is saved unless all are valid."""
-    model = TABLES.get(table)
-    if model is None:
-        raise ValidationError(_("未知的申报表格：%s") % table)
-    declaration = _lock(declaration)
-    require_owner(actor, declaration.enterprise)
-    require_editable(declaration)
-    lines, processes = _owned_line_and_process_ids(declaration.enterprise)
-    objects, errors = [], {}
-    for i, data in enumerate(rows, start=1):
-        obj = model(declaration=declaration, **data)
-        try:
-            obj.full_clean(exclude=["declaration"], validate_unique=False)
-            if table == "products" and obj.line_id not in lines:
-                raise ValidationError({"line": _("生产线不属于本企业")})
-            if table == "facilities" and obj.process_id not in processes:
-                raise ValidationError({"process": _("产污环节不是本企业登记的工序")})
-        except ValidationError as exc:
-            errors[f"第{i}行"] = [
-                f"{model._meta.get_field(f).verbose_name if f != '__all__' else ''}：{m}".lstrip(
-                    "："
-                )
-                for f, ms in exc.message_dict.items()
-                for m in ms
-            ]
-        objects.append(obj)
-    if table == "vehicles":
-        vins = [o.vin for o in objects]
-        if len(vins) != len(set(vins)):
-            errors.setdefault("rows", []).append(_("车辆识别代号（VIN）重复"))
-    if errors:
-        raise ValidationError(errors)
-    model.objects.filter(declaration=declaration).delete()
-    model.objects.bulk_create(objects)
-    event_record(
-        code="declaration.table_saved",
-        actor=actor,
-        target=declaration,
-        summary=_("保存%(table)s（%(n)d行）")
-        % {"table": model._meta.verbose_name, "n": len(objects)},
-        data={"table": table, "rows": len(objects)},
-    )
-    return objects
-
-
 def _pdf_pages(fh) -> int:
-    from pypdf import PdfReader
-
     try:
         return max(1, len(PdfReader(fh).pages))
     except Exception:  # an unreadable PDF still counts as one attachment page
@@ -390,9 +323,8 @@ def evidence_upload(
 ) -> Evidence:
     """Store one proof under a server-generated name; the content decides the type. A
     replacement keeps the old file, linked to the new one."""
-    declaration = _lock(declaration)
-    require_owner(actor, declaration.enterprise)
-    require_editable(declaration)
+    declaration = lock_declaration(declaration)
+    require_preparer(actor, declaration)
     limits = settings.GRADING
     checked = validate_upload(
         upload,

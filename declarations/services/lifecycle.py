@@ -11,8 +11,14 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed
 from core.audit import event_record
 from declarations.models import Batch, Declaration, DeclarationVersion
 from declarations.services.checks import CheckIssue, declaration_check
-from declarations.services.drafting import indicator_rows_generate, require_owner
+from declarations.services.drafting import (
+    indicator_rows_generate,
+    lock_declaration,
+    require_owner,
+)
+from declarations.tasks import render_package
 from grading.models import User
+from grading.rules import allows
 from grading.selectors import indicator_set_in_force
 
 
@@ -50,16 +56,6 @@ def _transition(
         summary=summary,
         reason=reason,
         data={"from": before, "to": declaration.status, **(data or {})},
-    )
-
-
-def _lock(declaration: Declaration) -> Declaration:
-    return (
-        Declaration.objects.select_for_update()
-        .select_related(
-            "enterprise", "industry__category", "requested_grade", "indicator_set__scheme"
-        )
-        .get(pk=declaration.pk)
     )
 
 
@@ -193,7 +189,7 @@ def _indicator_set_refresh(declaration: Declaration) -> CheckIssue | None:
     """R-GRADE-7: a declaration is judged on the indicator set in force when it is submitted.
     If a newer set has taken effect since the draft began, the rows are regenerated (and kept)
     and the enterprise must compare again before submitting."""
-    declaration = _lock(declaration)
+    declaration = lock_declaration(declaration)
     in_force = indicator_set_in_force(industry=declaration.industry, on=timezone.localdate())
     if in_force is None or in_force.pk == declaration.indicator_set_id:
         return None
@@ -213,7 +209,7 @@ def declaration_submit(
 ) -> DeclarationVersion:
     """Submit: run every check, freeze the package as version n+1 and send it to the county.
     A resubmission after a return states its rectification (R-DECL-6)."""
-    require_owner(actor, declaration.enterprise)
+    require_owner(actor, declaration)
     if declaration.is_editable:
         refreshed = _indicator_set_refresh(declaration)
         if refreshed is not None:
@@ -223,7 +219,7 @@ def declaration_submit(
 
 @transaction.atomic
 def _submit(*, actor: User, declaration: Declaration, rectification: str) -> DeclarationVersion:
-    declaration = _lock(declaration)
+    declaration = lock_declaration(declaration)
     if not declaration.is_editable:
         raise ValidationError(_("申报当前状态为“%s”，不能提交") % declaration.get_status_display())
     today = timezone.localdate()
@@ -258,8 +254,6 @@ def _submit(*, actor: User, declaration: Declaration, rectification: str) -> Dec
         summary=_("提交申报（第%d版）") % version.number,
         data={"version": version.number},
     )
-    from declarations.tasks import render_package
-
     transaction.on_commit(lambda: render_package.delay(version.pk))
     return version
 
@@ -267,8 +261,8 @@ def _submit(*, actor: User, declaration: Declaration, rectification: str) -> Dec
 @transaction.atomic
 def declaration_withdraw(*, actor: User, declaration: Declaration, reason: str = "") -> Declaration:
     """Back to draft, allowed until the county starts its first review."""
-    declaration = _lock(declaration)
-    require_owner(actor, declaration.enterprise)
+    declaration = lock_declaration(declaration)
+    require_owner(actor, declaration)
     if declaration.status != Declaration.Status.SUBMITTED:
         raise ValidationError(_("县级已开始初审或申报未提交，不能撤回"))
     _transition(
@@ -283,20 +277,13 @@ def declaration_withdraw(*, actor: User, declaration: Declaration, reason: str =
 
 
 def _require_reviewer(actor: User, declaration: Declaration) -> None:
-    from grading.jurisdiction import region_in_reach
-
-    if actor.role not in (
-        User.Role.COUNTY,
-        User.Role.CITY,
-        User.Role.PROVINCE,
-        User.Role.ADMIN,
-    ) or not region_in_reach(actor, declaration.enterprise.county):
+    if not allows(actor, "declarations.review_declaration", declaration):
         raise PermissionDenied(_("只有辖区生态环境部门可以处理该申报"))
 
 
 @transaction.atomic
 def declaration_start_review(*, actor: User, declaration: Declaration) -> Declaration:
-    declaration = _lock(declaration)
+    declaration = lock_declaration(declaration)
     _require_reviewer(actor, declaration)
     _transition(
         declaration,
@@ -313,7 +300,7 @@ def declaration_return(*, actor: User, declaration: Declaration, reason: str) ->
     """Return for revision with what to fix (R-DECL-6); it comes back through the county."""
     if not reason.strip():
         raise ValidationError({"reason": _("退回修改须写明需要整改的内容")})
-    declaration = _lock(declaration)
+    declaration = lock_declaration(declaration)
     _require_reviewer(actor, declaration)
     # Each return asks for its own rectification; the last one went up with its version.
     declaration.rectification = ""
@@ -334,7 +321,7 @@ def declaration_close(
 ) -> Declaration:
     """Close a declaration under review: decided (a grade was given) or rejected. Called by the
     review chain's decision services inside their transaction."""
-    declaration = _lock(declaration)
+    declaration = lock_declaration(declaration)
     _require_reviewer(actor, declaration)
     if decided:
         _transition(

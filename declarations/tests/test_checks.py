@@ -4,6 +4,7 @@ through and a case it refuses, named after the rule it enforces."""
 import datetime
 
 import pytest
+from django.utils import timezone
 
 from declarations.models import Declaration, Evidence
 from declarations.services.checks import (
@@ -288,7 +289,7 @@ def test_r_grade_4_two_industries_with_the_same_grade_pass(two_industry_user):
 def test_r_grade_4_other_years_and_rejected_declarations_do_not_count(two_industry_user):
     printing = builders.draft(two_industry_user, industry="N31", grade="B")
     cement = builders.draft(
-        two_industry_user, industry="N15", grade="C", year=datetime.date.today().year + 1
+        two_industry_user, industry="N15", grade="C", year=timezone.localdate().year + 1
     )
     assert check_multi_industry(printing) == []
     Declaration.objects.filter(pk=cement.pk).update(year=printing.year, status="rejected")
@@ -328,7 +329,7 @@ def complete_declaration(enterprise_user):
 
 
 def test_complete_declaration_has_no_issues(complete_declaration):
-    assert declaration_check(complete_declaration, on=datetime.date.today()) == []
+    assert declaration_check(complete_declaration, on=timezone.localdate()) == []
 
 
 def test_r_decl_2_a_new_draft_is_incomplete(enterprise_user):

@@ -5,8 +5,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import event_record
-from grading.jurisdiction import region_in_reach
 from grading.models import Enterprise, EnterpriseRegistration, ExpertProfile, Industry, Region, User
+from grading.rules import allows
 from grading.services.enterprises import IndustryEntry, enterprise_create
 from grading.validators import normalize_uscc
 
@@ -88,9 +88,7 @@ def _lock_pending(registration: EnterpriseRegistration) -> EnterpriseRegistratio
 
 
 def _check_county_actor(actor: User, registration: EnterpriseRegistration) -> None:
-    if actor.role not in (User.Role.COUNTY, User.Role.ADMIN) or not region_in_reach(
-        actor, registration.county
-    ):
+    if not allows(actor, "grading.decide_registrations", registration):
         raise ValidationError(_("只有企业所属县级生态环境部门可以审核该申请"))
 
 

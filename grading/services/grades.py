@@ -2,6 +2,7 @@ from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import event_record
@@ -31,7 +32,7 @@ def enterprise_overall_grade_refresh(*, enterprise: Enterprise) -> Grade | None:
 
 
 def _lowest_grade_for(industry: Industry) -> Grade:
-    indicator_set = indicator_set_in_force(industry=industry, on=date.today())
+    indicator_set = indicator_set_in_force(industry=industry, on=timezone.localdate())
     if indicator_set is None:
         return Grade.objects.order_by("-severity").first()
     return indicator_set.scheme.lowest()

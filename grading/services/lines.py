@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from core.audit import event_record
 from grading.models import Enterprise, Equipment, Process, ProductionLine, User
+from grading.rules import allows
 
 LINE_FIELDS = ("name", "products", "design_capacity", "capacity_unit", "status", "industry")
 PROCESS_FIELDS = ("name", "is_air_emitting")
@@ -17,11 +18,8 @@ EQUIPMENT_FIELDS = ("name", "model", "quantity", "capacity", "capacity_unit")
 
 def require_master_data_editor(actor: User, enterprise: Enterprise) -> None:
     """The enterprise itself, or bureau staff whose jurisdiction holds it."""
-    if actor.role == User.Role.ENTERPRISE and actor.enterprise_id == enterprise.pk:
-        return
-    if actor.has_perm("grading.change_enterprise", enterprise):
-        return
-    raise PermissionDenied(_("无权修改该企业的生产线信息"))
+    if not allows(actor, "grading.edit_lines", enterprise):
+        raise PermissionDenied(_("无权修改该企业的生产线信息"))
 
 
 def _save(obj, fields, data, exclude=()):

@@ -8,18 +8,19 @@ from django.utils.translation import gettext as _
 
 from core.audit import event_record
 from grading.models import Enterprise, User, ViolationRecord
+from grading.rules import allows
 
 FIELDS = ("kind", "occurred_on", "decided_on", "document_no", "description")
 
 
-def _require_bureau(actor: User, enterprise: Enterprise) -> None:
-    if not actor.has_perm("grading.change_enterprise", enterprise):
+def _require(perm: str, actor: User, enterprise: Enterprise) -> None:
+    if not allows(actor, perm, enterprise):
         raise PermissionDenied(_("只有辖区生态环境部门可以登记违法违规记录"))
 
 
 @transaction.atomic
 def violation_record_add(*, actor: User, enterprise: Enterprise, data: dict) -> ViolationRecord:
-    _require_bureau(actor, enterprise)
+    _require("grading.record_violation", actor, enterprise)
     record = ViolationRecord(enterprise=enterprise, recorded_by=actor)
     for key in FIELDS:
         if key in data:
@@ -47,7 +48,7 @@ def violation_revoke(*, actor: User, record: ViolationRecord, reason: str) -> Vi
     if not reason.strip():
         raise ValidationError({"reason": _("请说明撤销依据（如行政复议决定书文号）")})
     record = ViolationRecord.objects.select_for_update().get(pk=record.pk)
-    _require_bureau(actor, record.enterprise)
+    _require("grading.revoke_violation", actor, record.enterprise)
     if record.revoked:
         raise ValidationError(_("该记录已撤销"))
     record.revoked = True

@@ -1,7 +1,6 @@
 """An enterprise fills in a declaration, is refused, completes it, submits it and downloads
 the rendered package PDF, all in a real browser."""
 
-import datetime
 import re
 import struct
 import subprocess
@@ -9,6 +8,7 @@ import zlib
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from tests import declaration_builders, factories
 
@@ -110,7 +110,7 @@ def test_enterprise_declares_submits_and_downloads_package(
     page, live_server, enterprise_account, upload_files
 ):
     ARTIFACTS.mkdir(exist_ok=True)
-    year = datetime.date.today().year
+    year = timezone.localdate().year
     log_in(page, live_server)
 
     # 1. A new declaration: 包装印刷, this year, 绩效分级, B级.
@@ -209,36 +209,39 @@ def test_enterprise_declares_submits_and_downloads_package(
     n_rows = rows.count()
     assert n_rows > 1
 
+    # The statement typed and the file chosen are saved together by 上传.
     first = rows.nth(0)
     assert first.locator('input[name$="-applicable"]').is_checked()
     first.locator('textarea[name$="-statement"]').fill(
         "VOCs废气经沸石转轮+RTO处理，排放浓度18.5 mg/m³"
     )
     first.locator('select[name$="-meets"]').select_option(label="达到要求")
-    click_and_wait(page, first.get_by_role("button", name="保存本项"), indicators_url)
-    assert "已保存" in page.locator(".messages").inner_text(), errors_on(page)
-
     for kind, title in (("pdf", "VOCs治理设施检测报告"), ("png", "治理设施现场照片")):
-        form = rows.nth(0).locator("form.upload-form")
-        form.locator('input[name="title"]').fill(title)
-        form.locator('input[type="file"]').set_input_files(str(upload_files[kind]))
-        click_and_wait(page, form.get_by_role("button", name="上传"), indicators_url)
-        assert f"已上传：{title}" in page.locator(".messages").inner_text(), errors_on(page)
+        upload = rows.nth(0).locator(".upload-row")
+        upload.locator('input[type="text"]').fill(title)
+        upload.locator('input[type="file"]').set_input_files(str(upload_files[kind]))
+        click_and_wait(page, upload.get_by_role("button", name="上传"), indicators_url)
+        assert "上传1个文件" in page.locator(".messages").inner_text(), errors_on(page)
         assert rows.nth(0).locator(".evidence-list").get_by_role("link", name=title).count() == 1
+    assert "VOCs废气经沸石转轮" in rows.nth(0).locator('textarea[name$="-statement"]').input_value()
+    assert rows.nth(0).locator("h2 .badge", has_text="自评达到").count() == 1
 
-    form = rows.nth(0).locator("form.upload-form")
-    form.locator('input[type="file"]').set_input_files(str(upload_files["exe"]))
-    click_and_wait(page, form.get_by_role("button", name="上传"), indicators_url)
+    upload = rows.nth(0).locator(".upload-row")
+    upload.locator('input[type="file"]').set_input_files(str(upload_files["exe"]))
+    click_and_wait(page, upload.get_by_role("button", name="上传"))
     refusal = page.locator(".messages .msg.error").inner_text()
-    assert "上传失败" in refusal, refusal
+    assert "未保存" in refusal, refusal
+    assert "可执行程序" in rows.nth(0).locator(".upload-row .errorlist").inner_text()
     assert rows.nth(0).locator(".evidence-list a").count() == 2
 
+    # The other rows do not apply: every reason typed, then one 全部保存.
     for i in range(1, n_rows):
         row = rows.nth(i)
         row.locator('input[name$="-applicable"]').uncheck()
         row.locator('input[name$="-not_applicable_reason"]').fill("本企业不涉及")
-        click_and_wait(page, row.get_by_role("button", name="保存本项"), indicators_url)
-        assert "已保存" in page.locator(".messages").inner_text(), errors_on(page)
+    click_and_wait(page, page.locator(".save-bar").get_by_role("button", name="全部保存"))
+    assert f"已保存{n_rows - 1}项指标" in page.locator(".messages").inner_text(), errors_on(page)
+    for i in range(1, n_rows):
         assert rows.nth(i).locator("h2 .badge", has_text="不涉及").count() == 1
 
     # The overview has nothing left to complete; keep a picture of it before submitting.
