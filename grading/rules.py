@@ -116,6 +116,9 @@ rules.add_perm("grading.decide_registrations", is_county_or_admin & registration
 rules.add_perm(
     "grading.view_violations", (is_bureau_staff & enterprise_in_reach) | is_own_enterprise
 )
+#: R-ELIG-3: the integrity record (诚信档案): fraud findings and every downgrade, for the
+#: bureaus of the enterprise's jurisdiction.
+rules.add_perm("grading.view_integrity_record", is_bureau_staff & enterprise_in_reach)
 #: R-ELIG-1..3: the bureaus of the enterprise's jurisdiction record violations and revoke
 #: records overturned on appeal.
 rules.add_perm("grading.record_violation", is_bureau_staff & enterprise_in_reach)

@@ -10,6 +10,7 @@ from grading.models import (
     Enterprise,
     EnterpriseIndustry,
     EnterpriseRegistration,
+    GradeRecord,
     IndicatorSet,
     Industry,
     Region,
@@ -130,3 +131,24 @@ def violation_list(*, viewer: User, enterprise: Enterprise) -> QuerySet[Violatio
     if not allows(viewer, "grading.view_violations", enterprise):
         return ViolationRecord.objects.none()
     return enterprise.violations.select_related("recorded_by")
+
+
+#: R-ELIG-3: the kinds of finding that go on the integrity record.
+INTEGRITY_KINDS = (ViolationRecord.Kind.FALSE_MATERIAL, ViolationRecord.Kind.BRIBERY)
+
+
+def integrity_record(*, viewer: User, enterprise: Enterprise) -> dict | None:
+    """The enterprise's integrity record (诚信档案, R-ELIG-3): its fraud findings and every
+    grade record that lowered a grade (R-ELIG-1); None for those who may not see it."""
+    if not allows(viewer, "grading.view_integrity_record", enterprise):
+        return None
+    return {
+        "findings": list(
+            enterprise.violations.filter(kind__in=INTEGRITY_KINDS).select_related("recorded_by")
+        ),
+        "downgrades": list(
+            GradeRecord.objects.filter(enterprise=enterprise, lowers=True)
+            .select_related("industry", "grade")
+            .order_by("-effective_from", "-id")
+        ),
+    }

@@ -131,6 +131,7 @@ def enterprise_detail(request, pk: int):
             "can_edit": allows(user, "grading.change_enterprise", enterprise),
             "can_view_violations": allows(user, "grading.view_violations", enterprise),
             "violations": selectors.violation_list(viewer=user, enterprise=enterprise),
+            "integrity": selectors.integrity_record(viewer=user, enterprise=enterprise),
             "can_record_violation": allows(user, "grading.record_violation", enterprise),
             "can_revoke_violation": allows(user, "grading.revoke_violation", enterprise),
             "violation_form": ViolationForm(),

@@ -5,7 +5,6 @@ what is wrong, and the RULES code behind it. ``declaration_check`` runs them all
 refused while any issue remains.
 """
 
-from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
@@ -13,100 +12,10 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
 from declarations.models import Declaration
-from grading.models import Grade, ViolationRecord
+from declarations.services.eligibility import CheckIssue, check_eligibility, one_year_before
+from grading.models import Grade
 
-# R-ELIG-1: a penalty or downgrade within a year bars these grades.
-ELIG_1_BARRED = {"A+", "A", "B", "B-", "LEAD"}
-ELIG_1_KINDS = {ViolationRecord.Kind.ADMINISTRATIVE_PENALTY, ViolationRecord.Kind.DOWNGRADE}
-# R-ELIG-2: these violations within a year bar these grades and the guarantee class.
-ELIG_2_BARRED = {"A+", "A", "B", "B-", "LEAD", "ADV"}
-ELIG_2_KINDS = {
-    ViolationRecord.Kind.UNAPPROVED_CONSTRUCTION,
-    ViolationRecord.Kind.EXCEEDING_PERMIT,
-    ViolationRecord.Kind.MONITORING,
-    ViolationRecord.Kind.CRIME,
-}
-# R-ELIG-3: concealment, false material or bribery: only the lowest grade.
-ELIG_3_KINDS = {ViolationRecord.Kind.FALSE_MATERIAL, ViolationRecord.Kind.BRIBERY}
-
-
-@dataclass(frozen=True)
-class CheckIssue:
-    rule: str
-    section: str
-    message: str
-    row: int | None = None
-
-    def as_dict(self) -> dict:
-        return {
-            "rule": self.rule,
-            "section": self.section,
-            "message": self.message,
-            "row": self.row,
-        }
-
-
-def one_year_before(on: date) -> date:
-    try:
-        return on.replace(year=on.year - 1)
-    except ValueError:  # 29 February
-        return on.replace(year=on.year - 1, day=28)
-
-
-def _violations(declaration: Declaration, kinds: set, on: date, *, by: str):
-    return ViolationRecord.objects.filter(
-        enterprise=declaration.enterprise,
-        kind__in=kinds,
-        revoked=False,
-        **{f"{by}__gt": one_year_before(on), f"{by}__lte": on},
-    ).order_by("-" + by)
-
-
-def check_eligibility(declaration: Declaration, on: date) -> list[CheckIssue]:
-    """R-ELIG-1, R-ELIG-2, R-ELIG-3 from the records the bureaus keep, at the declaration date."""
-    issues = []
-    grade = declaration.requested_grade.code
-    guarantee = declaration.control_type == Declaration.ControlType.GUARANTEE
-    if grade in ELIG_1_BARRED:
-        for v in _violations(declaration, ELIG_1_KINDS, on, by="decided_on")[:1]:
-            issues.append(
-                CheckIssue(
-                    "R-ELIG-1",
-                    "eligibility",
-                    _("申报日前一年内受到%(kind)s（%(date)s，%(doc)s），不得申报%(grade)s")
-                    % {
-                        "kind": v.get_kind_display(),
-                        "date": v.decided_on,
-                        "doc": v.document_no or _("无文号"),
-                        "grade": declaration.requested_grade.name,
-                    },
-                )
-            )
-    if grade in ELIG_2_BARRED or guarantee:
-        for v in _violations(declaration, ELIG_2_KINDS, on, by="occurred_on")[:1]:
-            issues.append(
-                CheckIssue(
-                    "R-ELIG-2",
-                    "eligibility",
-                    _(
-                        "申报日前一年内存在%(kind)s（%(date)s），当年不得申报A、B（含B-）级、"
-                        "引领性、绩效先进性及保障类"
-                    )
-                    % {"kind": v.get_kind_display(), "date": v.occurred_on},
-                )
-            )
-    lowest = declaration.indicator_set.scheme.lowest()
-    if grade != lowest.code:
-        for v in _violations(declaration, ELIG_3_KINDS, on, by="decided_on")[:1]:
-            issues.append(
-                CheckIssue(
-                    "R-ELIG-3",
-                    "eligibility",
-                    _("企业存在%(kind)s行为（%(date)s），直接评定为最低等级（%(lowest)s）")
-                    % {"kind": v.get_kind_display(), "date": v.decided_on, "lowest": lowest.name},
-                )
-            )
-    return issues
+__all__ = ["CheckIssue", "check_eligibility", "declaration_check", "one_year_before"]
 
 
 def check_guarantee(declaration: Declaration) -> list[CheckIssue]:

@@ -214,6 +214,8 @@ class GradeRecord(models.Model):
         DOWNGRADE = "downgrade", _("动态降级")
         SPOT_CHECK = "spot_check", _("抽查复核")
         APPEAL = "appeal", _("申诉复核")
+        FRAUD = "fraud", _("弄虚作假认定")
+        INSPECTION = "inspection", _("执法检查")
         IMPORT = "import", _("历史导入")
         INITIAL = "initial", _("初始登记")
 
@@ -231,6 +233,11 @@ class GradeRecord(models.Model):
     source = models.CharField(_("来源"), max_length=20, choices=Source.choices)
     source_ref = models.CharField(_("来源编号"), max_length=100, blank=True)
     reason = models.TextField(_("理由"), blank=True)
+    lowers = models.BooleanField(
+        _("降级"),
+        default=False,
+        help_text=_("低于此前等级（或弄虚作假直接评为最低等级）：一年内不得评为A、B级（R-ELIG-1）"),
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("登记人"),
@@ -244,7 +251,14 @@ class GradeRecord(models.Model):
         verbose_name = _("绩效等级记录")
         verbose_name_plural = _("绩效等级记录")
         ordering = ["enterprise", "industry", "-effective_from", "-id"]
-        indexes = [models.Index(fields=["enterprise", "industry", "effective_from"])]
+        indexes = [
+            models.Index(fields=["enterprise", "industry", "effective_from"]),
+            models.Index(
+                fields=["enterprise", "effective_from"],
+                condition=models.Q(lowers=True),
+                name="grade_record_downgrades",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.enterprise} {self.industry} {self.grade} {self.effective_from}"

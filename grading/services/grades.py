@@ -24,15 +24,16 @@ def enterprise_overall_grade_refresh(*, enterprise: Enterprise) -> Grade | None:
     if not graded:
         overall = None
     else:
-        overall = worst_grade(r.current_grade or _lowest_grade_for(r.industry) for r in rows)
+        overall = worst_grade(r.current_grade or industry_lowest_grade(r.industry) for r in rows)
     if enterprise.overall_grade_id != (overall.pk if overall else None):
         enterprise.overall_grade = overall
         enterprise.save(update_fields=["overall_grade", "updated_at"])
     return overall
 
 
-def _lowest_grade_for(industry: Industry) -> Grade:
-    indicator_set = indicator_set_in_force(industry=industry, on=timezone.localdate())
+def industry_lowest_grade(industry: Industry, on: date | None = None) -> Grade:
+    """The lowest grade of the industry's scheme in force on ``on`` (R-ELIG-3, R-ELIG-4)."""
+    indicator_set = indicator_set_in_force(industry=industry, on=on or timezone.localdate())
     if indicator_set is None:
         return Grade.objects.order_by("-severity").first()
     return indicator_set.scheme.lowest()
@@ -46,7 +47,7 @@ def enterprise_managed_grade(enterprise: Enterprise) -> Grade | None:
     main = next((r for r in enterprise.industries.all() if r.is_main), None)
     if main is None:
         return Grade.objects.order_by("-severity").first()
-    return _lowest_grade_for(main.industry)
+    return industry_lowest_grade(main.industry)
 
 
 @transaction.atomic
@@ -62,7 +63,11 @@ def grade_record_add(
     source_ref: str = "",
 ) -> GradeRecord:
     """Give an enterprise a grade for one industry from a date; the previous record ends the
-    day before. The grade must belong to the industry's scheme in force on that date."""
+    day before. The grade must belong to the industry's scheme in force on that date.
+
+    Whatever its source (spot check, dynamic adjustment, inspection, appeal), a record that
+    gives a lower grade than the one it replaces is marked as lowering, and so is a fraud
+    finding's lowest grade: the one-year bar of R-ELIG-1 reads these marks."""
     row = (
         EnterpriseIndustry.objects.select_for_update()
         .filter(enterprise=enterprise, industry=industry)
@@ -78,6 +83,10 @@ def grade_record_add(
                 % {"grade": grade.name, "scheme": indicator_set.scheme.name}
             }
         )
+    previous = row.current_grade
+    lowers = source == GradeRecord.Source.FRAUD or (
+        previous is not None and grade.severity > previous.severity
+    )
     GradeRecord.objects.filter(
         enterprise=enterprise, industry=industry, effective_to__isnull=True
     ).update(effective_to=effective_from - timedelta(days=1))
@@ -89,6 +98,7 @@ def grade_record_add(
         source=source,
         source_ref=source_ref,
         reason=reason,
+        lowers=lowers,
         recorded_by=actor if getattr(actor, "pk", None) else None,
     )
     row.current_grade = grade
@@ -116,6 +126,7 @@ def grade_record_add(
             "grade": grade.code,
             "effective_from": effective_from,
             "source": source,
+            "lowers": lowers,
             "overall": overall.code if overall else None,
         },
     )

@@ -7,10 +7,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import event_record
-from grading.models import Enterprise, User, ViolationRecord
+from grading.models import Enterprise, GradeRecord, User, ViolationRecord
 from grading.rules import allows
+from grading.services.grades import grade_record_add, industry_lowest_grade
 
 FIELDS = ("kind", "occurred_on", "decided_on", "document_no", "description")
+#: R-ELIG-3: concealment, false material or bribery: graded at the lowest grade directly.
+FRAUD_KINDS = (ViolationRecord.Kind.FALSE_MATERIAL, ViolationRecord.Kind.BRIBERY)
 
 
 def _require(perm: str, actor: User, enterprise: Enterprise) -> None:
@@ -40,7 +43,31 @@ def violation_record_add(*, actor: User, enterprise: Enterprise, data: dict) -> 
         % {"kind": record.get_kind_display(), "date": record.decided_on},
         data={"record": record.pk, "document_no": record.document_no},
     )
+    if record.kind in FRAUD_KINDS:
+        _fraud_finding_apply(actor=actor, record=record)
     return record
+
+
+def _fraud_finding_apply(*, actor: User, record: ViolationRecord) -> None:
+    """R-ELIG-3: a fraud finding puts every industry of the enterprise at the lowest grade of
+    its scheme at once (a lowering record, so R-ELIG-1's year runs from it); the finding itself
+    stays on the integrity record (诚信档案)."""
+    enterprise = record.enterprise
+    on = timezone.localdate()
+    for row in enterprise.industries.select_related("industry", "current_grade"):
+        lowest = industry_lowest_grade(row.industry, on)
+        if row.current_grade_id == lowest.pk:
+            continue
+        grade_record_add(
+            actor=actor,
+            enterprise=enterprise,
+            industry=row.industry,
+            grade=lowest,
+            effective_from=on,
+            source=GradeRecord.Source.FRAUD,
+            source_ref=record.document_no or _("违法违规记录%d") % record.pk,
+            reason=record.description,
+        )
 
 
 @transaction.atomic

@@ -84,9 +84,12 @@ class ReviewCase(ConcurrentTransitionMixin, models.Model):
     def pass_to_city(self) -> None:
         """County recommends; the city reviews."""
 
-    @transition(field=stage, source=[Stage.COUNTY, Stage.CITY], target=Stage.RETURNED)
+    @transition(
+        field=stage, source=[Stage.COUNTY, Stage.CITY, Stage.PROVINCE], target=Stage.RETURNED
+    )
     def return_to_enterprise(self) -> None:
-        """Back to the enterprise for revision (R-DECL-6)."""
+        """Back to the enterprise for revision (R-DECL-6), or when it no longer meets the
+        eligibility rules (R-ELIG-1..3, at any open stage)."""
 
     @transition(field=stage, source=[Stage.COUNTY, Stage.CITY], target=Stage.REJECTED)
     def reject(self) -> None:

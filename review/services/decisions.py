@@ -30,6 +30,7 @@ from review.deadlines import county_due, month_end
 from review.models import IndicatorOpinion, Opinion, Rectification, ReviewCase
 from review.rules import allows, require
 from review.selectors.cases import city_staff_for, province_staff_for
+from review.services.eligibility import case_eligibility_recheck, decision_eligibility_gate
 from review.services.forms import approval_form_request
 from review.services.panels import expert_refusals, panel_refusals
 
@@ -342,8 +343,21 @@ def _transition(case: ReviewCase, name: str) -> None:
         ) from exc
 
 
+def review_sign(*, actor: User, case: ReviewCase, decision: str, **kwargs) -> Opinion:
+    """Sign one decision on a case at its current stage and carry it out. A decision that
+    gives a grade first re-checks eligibility (R-ELIG-1..3): a case that fails is returned to
+    the enterprise and the signature refused (``CaseReturnedIneligible``)."""
+    dt = DECISIONS.get((case.stage, decision))
+    if dt is not None and dt.decides and kwargs.get("grade") is not None:
+        require(actor, "review.sign_opinion", case)
+        decision_eligibility_gate(
+            actor=actor, case=case, grade=kwargs["grade"], on=kwargs.get("on")
+        )
+    return _review_sign(actor=actor, case=case, decision=decision, **kwargs)
+
+
 @transaction.atomic
-def review_sign(
+def _review_sign(
     *,
     actor: User,
     case: ReviewCase,
@@ -355,7 +369,6 @@ def review_sign(
     verdicts: dict[int, tuple[str, str]] | None = None,
     on: date | None = None,
 ) -> Opinion:
-    """Sign one decision on a case at its current stage and carry it out."""
     verdicts = verdicts or {}
     case = _lock_case(case)
     dt = DECISIONS.get((case.stage, decision))
@@ -469,6 +482,9 @@ def first_review_open(*, actor: User, declaration: Declaration) -> ReviewCase:
         county_due=county_due(timezone.localdate(version.submitted_at)),
         reached_stage_at=timezone.now(),
     )
+    # R-ELIG-1..3: what happened since submission may bar the grade; then it goes back.
+    if case_eligibility_recheck(actor=actor, case=case, on=timezone.localdate()):
+        return case
     event_record(
         code="review.case.opened",
         actor=actor,

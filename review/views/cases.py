@@ -69,6 +69,9 @@ def case_open(request, declaration_pk: int):
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, error_text(exc))
         return redirect("review:queue")
+    if case.stage == ReviewCase.Stage.RETURNED:
+        messages.error(request, _("资格复核未通过，申报已退回企业"))
+        return redirect("review:case", pk=case.pk)
     messages.success(request, _("已受理，开始初审"))
     return redirect("review:case", pk=case.pk)
 
