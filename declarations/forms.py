@@ -16,6 +16,7 @@ from declarations.services.tables import (
     table_rows,
 )
 from grading.models import Equipment, Grade, Industry, Process, ProductionLine
+from grading.selectors import scheme_grades
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -37,12 +38,40 @@ class DeclarationCreateForm(forms.Form):
 
     def __init__(self, *args, enterprise, **kwargs):
         super().__init__(*args, **kwargs)
+        industries = list(Industry.objects.filter(pk__in=enterprise.industries.values("industry")))
         self.fields["industry"].queryset = Industry.objects.filter(
-            pk__in=enterprise.industries.values("industry")
+            pk__in=[i.pk for i in industries]
         )
         self.fields["industry"].empty_label = None
         year = timezone.localdate().year
         self.fields["year"].choices = [(year, year), (year + 1, year + 1)]
+        # R-GRADE-1, R-GRADE-7: only grades of the enterprise's industries' schemes in force,
+        # each industry's own scheme named beside the field and checked on submit.
+        self.schemes = {i.pk: scheme_grades(industry=i) for i in industries}
+        offered = {g.pk: g for grades in self.schemes.values() for g in grades}
+        self.fields["requested_grade"].queryset = Grade.objects.filter(
+            pk__in=list(offered)
+        ).order_by("severity", "code")
+        self.fields["requested_grade"].help_text = "；".join(
+            f"{i.name}：{'、'.join(g.name for g in self.schemes[i.pk])}" for i in industries
+        )
+
+    def clean(self):
+        data = super().clean()
+        industry, grade = data.get("industry"), data.get("requested_grade")
+        if industry is not None and grade is not None:
+            grades = self.schemes.get(industry.pk, [])
+            if grade not in grades:
+                self.add_error(
+                    "requested_grade",
+                    _("%(industry)s的分级体系为%(grades)s，不含%(grade)s")
+                    % {
+                        "industry": industry.name,
+                        "grades": "、".join(g.name for g in grades),
+                        "grade": grade.name,
+                    },
+                )
+        return data
 
 
 class DeclarationFilterForm(forms.Form):

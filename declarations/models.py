@@ -206,7 +206,9 @@ class IndicatorRow(models.Model):
         "grading.IndicatorCategory", verbose_name=_("差异化指标"), on_delete=models.PROTECT
     )
     seq = models.PositiveSmallIntegerField(_("序号"))
-    requirement = models.TextField(_("该级别指标要求"))
+    requirement = models.TextField(
+        _("该级别指标要求"), blank=True, help_text=_("空：技术指南原文尚未录入平台")
+    )
     applicable = models.BooleanField(_("涉及"), default=True)
     not_applicable_reason = models.CharField(_("不涉及的理由"), max_length=300, blank=True)
     statement = models.TextField(_("企业对标情况"), blank=True)

@@ -1,6 +1,7 @@
 """REST API of the grading app (/api/v1/). Thin: validate, call a selector or service, present."""
 
 from django.db.models import Prefetch
+from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
@@ -260,12 +261,22 @@ class EnterpriseViewSet(
             params.get("industry") and industry is None
         ):
             return Enterprise.objects.none()
+        grade = params.get("grade", "")
+        allowed = {g.code for g in selectors.scheme_grades(industry=industry)}
+        if grade and grade != "none" and grade not in allowed:
+            # R-GRADE-7: only the grades of the industry's scheme in force.
+            raise serializers.ValidationError(
+                {
+                    "grade": _("等级“%(grade)s”不属于%(industry)s的分级体系")
+                    % {"grade": grade, "industry": industry or _("任何行业")}
+                }
+            )
         return selectors.enterprise_list(
             viewer=self.request.user,
             search=params.get("search", ""),
             county=county,
             industry=industry,
-            grade=params.get("grade", ""),
+            grade=grade,
             status=params.get("status", ""),
         )
 

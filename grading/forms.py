@@ -3,6 +3,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from grading.models import Enterprise, Industry, Region, ViolationRecord
+from grading.selectors import scheme_grades
 from grading.services.enterprises import ENTERPRISE_FIELDS, IndustryEntry
 from grading.validators import normalize_uscc, validate_uscc
 
@@ -159,12 +160,17 @@ class EnterpriseFilterForm(forms.Form):
         choices=[("", _("全部"))] + list(Enterprise.ProductionStatus.choices),
     )
 
-    def __init__(self, *args, counties=None, grades=(), **kwargs):
+    def __init__(self, *args, counties=None, **kwargs):
         super().__init__(*args, **kwargs)
         if counties is not None:
             self.fields["county"].queryset = counties
+        # R-GRADE-7: with an industry chosen, only the grades of its scheme in force.
+        industry = None
+        chosen = str(self.data.get("industry") or "") if self.is_bound else ""
+        if chosen.isdigit():
+            industry = Industry.objects.filter(pk=int(chosen[:12])).first()
         self.fields["grade"].choices = [("", _("全部")), ("none", _("未评级"))] + [
-            (g.code, g.name) for g in grades
+            (g.code, g.name) for g in scheme_grades(industry=industry)
         ]
 
 

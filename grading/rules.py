@@ -126,3 +126,5 @@ rules.add_perm("grading.revoke_violation", is_bureau_staff & enterprise_in_reach
 #: Production lines, processes and equipment (master data): the enterprise itself, or bureau
 #: staff whose jurisdiction holds it.
 rules.add_perm("grading.edit_lines", is_own_enterprise | (is_bureau_staff & enterprise_in_reach))
+#: R-GRADE-7: the administrator keeps the industries' indicator tables and their schemes.
+rules.add_perm("grading.edit_indicator_tables", is_admin)

@@ -4,13 +4,17 @@ from datetime import date
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
+from grading.indicator_texts import text_is_missing
 from grading.jurisdiction import county_units_for, scope_to_viewer
 from grading.models import (
     Enterprise,
     EnterpriseIndustry,
     EnterpriseRegistration,
+    Grade,
     GradeRecord,
+    IndicatorRequirement,
     IndicatorSet,
     Industry,
     Region,
@@ -36,6 +40,29 @@ def indicator_set_in_force(*, industry: Industry, on: date) -> IndicatorSet | No
     return sets.filter(industry__code=Industry.GENERAL_CODE).order_by(*latest).first()
 
 
+def scheme_grades(*, industry: Industry | None = None, on: date | None = None) -> list[Grade]:
+    """The grades a grade field, filter or drop-down offers (R-GRADE-1, R-GRADE-7): those of
+    the industry's scheme in force on ``on`` (today by default); without an industry, those of
+    any industry's scheme in force. Ordered best first."""
+    on = on or timezone.localdate()
+    if industry is not None:
+        indicator_set = indicator_set_in_force(industry=industry, on=on)
+        if indicator_set is not None:
+            return indicator_set.scheme.ordered_grades()
+        return list(Grade.objects.order_by("severity", "code"))
+    later = IndicatorSet.objects.filter(
+        industry=OuterRef("industry"),
+        effective_from__lte=on,
+        effective_from__gt=OuterRef("effective_from"),
+    )
+    in_force = IndicatorSet.objects.filter(effective_from__lte=on).exclude(Exists(later))
+    return list(
+        Grade.objects.filter(schemes__in=in_force.values("scheme"))
+        .distinct()
+        .order_by("severity", "code")
+    )
+
+
 def enterprise_list(
     *,
     viewer: User,
@@ -45,7 +72,8 @@ def enterprise_list(
     grade: str = "",
     status: str = "",
 ) -> QuerySet[Enterprise]:
-    """Enterprises the viewer may see, filtered. ``grade`` is a grade code or ``none``."""
+    """Enterprises the viewer may see, filtered. ``grade`` is a grade code or ``none``: the
+    overall grade, or with ``industry`` the current grade in that industry."""
     qs = scope_to_viewer(Enterprise.objects.all(), viewer)
     if search:
         search = search.strip()
@@ -53,10 +81,13 @@ def enterprise_list(
     if county is not None:
         qs = qs.filter(Q(county=county) | Q(county__parent=county))
     if industry is not None:
-        qs = qs.filter(
-            Exists(EnterpriseIndustry.objects.filter(enterprise=OuterRef("pk"), industry=industry))
-        )
-    if grade == "none":
+        rows = EnterpriseIndustry.objects.filter(enterprise=OuterRef("pk"), industry=industry)
+        if grade == "none":
+            rows = rows.filter(current_grade__isnull=True)
+        elif grade:
+            rows = rows.filter(current_grade__code=grade)
+        qs = qs.filter(Exists(rows))
+    elif grade == "none":
         qs = qs.filter(overall_grade__isnull=True)
     elif grade:
         qs = qs.filter(overall_grade__code=grade)
@@ -152,3 +183,49 @@ def integrity_record(*, viewer: User, enterprise: Enterprise) -> dict | None:
             .order_by("-effective_from", "-id")
         ),
     }
+
+
+def indicator_completeness(*, on: date | None = None) -> list[dict]:
+    """Per industry and guideline version, which requirement texts are missing (R-GRADE-7):
+    every category of the table × every grade of its scheme without a text (a placeholder
+    counts as missing); a table with no row at all misses everything. Two queries."""
+    on = on or timezone.localdate()
+    sets = list(
+        IndicatorSet.objects.select_related("industry__category", "guideline_version", "scheme")
+        .prefetch_related("scheme__grades")
+        .order_by("industry__category__seq", "industry__seq", "industry__code", "effective_from")
+    )
+    filled: dict[int, dict] = {s.pk: {} for s in sets}
+    for set_id, cat, seq, grade_id, text in IndicatorRequirement.objects.values_list(
+        "indicator_set_id", "category__name", "seq", "grade_id", "text"
+    ).order_by("category__seq", "seq"):
+        cells = filled[set_id].setdefault((cat, seq), set())
+        if not text_is_missing(text):
+            cells.add(grade_id)
+    in_force = {}
+    for s in sets:
+        if s.effective_from <= on:
+            in_force[s.industry_id] = s.pk
+    out = []
+    for s in sets:
+        grades = s.scheme.ordered_grades()
+        rows = filled[s.pk]
+        missing = []
+        for (cat, seq), have in rows.items():
+            lacking = "、".join(g.name for g in grades if g.pk not in have)
+            if lacking:
+                missing.append(f"{cat}{'' if seq == 1 else f'（{seq}）'}：{lacking}")
+        total = len(rows) * len(grades)
+        done = sum(len(have) for have in rows.values())
+        out.append(
+            {
+                "set": s,
+                "in_force": in_force.get(s.industry_id) == s.pk,
+                "rows": len(rows),
+                "cells": total,
+                "filled": done,
+                "missing": missing,
+                "empty": not rows,
+            }
+        )
+    return out

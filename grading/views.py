@@ -27,8 +27,8 @@ from grading.forms import (
     ViolationForm,
     ViolationRevokeForm,
 )
+from grading.indicator_texts import requirement_display
 from grading.models import (
-    Grade,
     IndicatorRequirement,
     IndicatorSet,
     Industry,
@@ -90,7 +90,7 @@ def enterprise_list(request):
         return redirect("enterprise-detail", pk=user.enterprise_id)
     _require_perm(user, "grading.list_enterprises")
     counties = selectors.county_choices_for(viewer=user)
-    form = EnterpriseFilterForm(request.GET or None, counties=counties, grades=Grade.objects.all())
+    form = EnterpriseFilterForm(request.GET or None, counties=counties)
     filters = form.cleaned_data if form.is_valid() else {}
     qs = selectors.enterprise_list(
         viewer=user,
@@ -330,7 +330,7 @@ def industry_detail(request, code: str):
             if req.note:
                 rows[key]["notes"].add(req.note)
         table = [
-            {**row, "texts": [row["cells"].get(g.code, "") for g in grades]}
+            {**row, "texts": [requirement_display(row["cells"].get(g.code)) for g in grades]}
             for _, row in sorted(rows.items(), key=lambda kv: kv[0][:2])
         ]
         tables.append({"set": s, "grades": grades, "rows": table})

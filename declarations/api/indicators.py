@@ -12,12 +12,17 @@ from declarations.api.inputs import RejectUnknownFieldsMixin
 from declarations.models import Evidence, IndicatorRow
 from declarations.selectors import indicator_row_list
 from declarations.services import drafting
+from grading.indicator_texts import requirement_display, text_is_missing
 
 
 class IndicatorRowSerializer(serializers.ModelSerializer):
     category = serializers.CharField(source="category.code", read_only=True)
     category_name = serializers.CharField(source="category.name", read_only=True)
     evidence = serializers.SerializerMethodField(help_text="当前有效证明材料的 id")
+    requirement = serializers.SerializerMethodField(
+        help_text="该级别指标要求；原文尚未录入时为一句说明（见 requirement_missing）"
+    )
+    requirement_missing = serializers.SerializerMethodField(help_text="指标要求原文尚未录入")
 
     class Meta:
         model = IndicatorRow
@@ -27,6 +32,7 @@ class IndicatorRowSerializer(serializers.ModelSerializer):
             "category",
             "category_name",
             "requirement",
+            "requirement_missing",
             "applicable",
             "not_applicable_reason",
             "statement",
@@ -35,6 +41,12 @@ class IndicatorRowSerializer(serializers.ModelSerializer):
             "evidence",
         ]
         read_only_fields = fields
+
+    def get_requirement(self, obj) -> str:
+        return requirement_display(obj.requirement)
+
+    def get_requirement_missing(self, obj) -> bool:
+        return text_is_missing(obj.requirement)
 
     def get_evidence(self, obj) -> list[int]:
         return [e.pk for e in obj.evidence.all() if e.replaced_by_id is None]

@@ -17,6 +17,7 @@ from core.audit import event_record
 from core.uploads import validate_upload
 from declarations.models import Declaration, Evidence, IndicatorRow
 from declarations.rules import is_declaration_owner
+from grading.indicator_texts import text_is_missing
 from grading.models import (
     Enterprise,
     Grade,
@@ -27,8 +28,6 @@ from grading.models import (
 )
 from grading.rules import is_own_enterprise
 from grading.selectors import indicator_set_in_force
-
-PLACEHOLDER = "该行业本项指标要求原文尚未录入平台，请对照技术指南原文填写对标情况"
 
 APPLICATION_FIELDS = (
     "address",
@@ -103,7 +102,9 @@ def _check_grade(declaration: Declaration) -> None:
 def indicator_rows_generate(declaration: Declaration) -> None:
     """One row per indicator of the set for the requested grade (R-DECL-3). Rows that already
     exist keep the enterprise's statement and applicability; their requirement text follows
-    the grade. Industries whose text is not loaded get the 19 standard categories."""
+    the grade. Industries whose text is not loaded get the 19 standard categories. A text not
+    entered yet (or a seed's placeholder) is kept empty: pages, API and the PDF say so in one
+    plain sentence (``grading.indicator_texts``)."""
     reqs = list(
         IndicatorRequirement.objects.filter(
             indicator_set=declaration.indicator_set, grade=declaration.requested_grade
@@ -112,9 +113,9 @@ def indicator_rows_generate(declaration: Declaration) -> None:
         .order_by("category__seq", "seq")
     )
     if reqs:
-        wanted = [(r.category, r.text) for r in reqs]
+        wanted = [(r.category, "" if text_is_missing(r.text) else r.text) for r in reqs]
     else:
-        wanted = [(c, PLACEHOLDER) for c in IndicatorCategory.objects.order_by("seq")]
+        wanted = [(c, "") for c in IndicatorCategory.objects.order_by("seq")]
     existing = {row.category_id: row for row in declaration.indicator_rows.all()}
     keep = set()
     # Renumber in two steps so the unique (declaration, seq) constraint holds throughout.

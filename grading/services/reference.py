@@ -90,7 +90,7 @@ def versions_load(path: Path) -> None:
         )
 
 
-def _version_start(version: GuidelineVersion) -> date:
+def version_start(version: GuidelineVersion) -> date:
     """When a version's issue date is not known, the first day of the year in its code
     (``2021-supp`` → 2021-01-01) keeps later versions later."""
     if version.issued_on:
@@ -125,9 +125,20 @@ def industries_load(path: Path) -> None:
             guideline_version=version,
             defaults={
                 "scheme": GradeScheme.objects.get(code=row["scheme"]),
-                "effective_from": _version_start(version),
+                "effective_from": version_start(version),
             },
         )
+        # R-GRADE-7: the industry's scheme under later versions (e.g. Henan's B-).
+        for version_code, scheme_code in (row.get("schemes") or {}).items():
+            later = GuidelineVersion.objects.get(code=str(version_code))
+            IndicatorSet.objects.update_or_create(
+                industry=industry,
+                guideline_version=later,
+                defaults={
+                    "scheme": GradeScheme.objects.get(code=scheme_code),
+                    "effective_from": version_start(later),
+                },
+            )
 
 
 def indicator_categories_load(path: Path) -> None:
@@ -149,7 +160,7 @@ def indicator_set_load(path: Path) -> IndicatorSet:
         guideline_version=version,
         defaults={
             "scheme": GradeScheme.objects.get(code=scheme_code),
-            "effective_from": data.get("effective_from") or _version_start(version),
+            "effective_from": data.get("effective_from") or version_start(version),
             "title": data.get("title") or "",
             "scope": data.get("scope") or "",
             "source_url": data.get("source_url") or "",
