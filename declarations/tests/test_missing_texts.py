@@ -44,9 +44,7 @@ def test_r_decl_3_missing_text_is_one_plain_sentence_on_page_api_and_pdf(
     client.force_login(county_user)
     page = client.get(reverse("declarations:indicators", args=[d.pk])).content.decode()
     assert str(MISSING_TEXT) in page and PLACEHOLDER not in page
-    page = client.get(
-        reverse("declarations:version", args=[d.pk, version.number])
-    ).content.decode()
+    page = client.get(reverse("declarations:version", args=[d.pk, version.number])).content.decode()
     assert str(MISSING_TEXT) in page and PLACEHOLDER not in page
 
 
