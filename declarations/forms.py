@@ -35,9 +35,25 @@ class DeclarationCreateForm(forms.Form):
         required=False,
         choices=[("", _("（非保障类不填）"))] + list(Declaration.GuaranteeCategory.choices),
     )
+    copy_from = forms.ModelChoiceField(
+        queryset=Declaration.objects.none(),
+        label=_("以往年申报为基础"),
+        required=False,
+        empty_label=_("不复制，从空白开始"),
+        help_text=_("复制申请表、企业基本情况、各类表格和指标对标情况；承诺书须重新确认"),
+    )
+    with_evidence = forms.BooleanField(label=_("同时复制证明材料文件"), required=False)
 
     def __init__(self, *args, enterprise, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["copy_from"].queryset = (
+            Declaration.objects.filter(enterprise=enterprise, current_version__gt=0)
+            .select_related("industry")
+            .order_by("-year", "industry__seq")
+        )
+        self.fields["copy_from"].label_from_instance = lambda d: (
+            f"{d.year} {d.industry.name} {d.number}（{d.get_status_display()}）"
+        )
         industries = list(Industry.objects.filter(pk__in=enterprise.industries.values("industry")))
         self.fields["industry"].queryset = Industry.objects.filter(
             pk__in=[i.pk for i in industries]
@@ -59,6 +75,11 @@ class DeclarationCreateForm(forms.Form):
     def clean(self):
         data = super().clean()
         industry, grade = data.get("industry"), data.get("requested_grade")
+        source = data.get("copy_from")
+        if source is not None and industry is not None and source.industry_id != industry.pk:
+            self.add_error(
+                "copy_from", _("复制来源的行业为%s，请选择同一行业") % source.industry.name
+            )
         if industry is not None and grade is not None:
             grades = self.schemes.get(industry.pk, [])
             if grade not in grades:

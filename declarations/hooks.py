@@ -1,4 +1,16 @@
-"""The declarations app's sections of the inbox and navigation (see ``core.hooks``)."""
+"""The declarations app's sections of the inbox and navigation (see ``core.hooks``), and two
+hook points the stages above fill:
+
+- ``declaration_actions``: ``fn(user, declaration) -> list[DeclarationAction]``, buttons on
+  the declaration's page for what the user may do there (the county's 受理 is the review
+  app's);
+- ``enterprise_results``: ``fn(user, enterprise) -> list[ResultSection]``, sections of the
+  enterprise's 我的分级结果 page (approval forms from review; the list entry with measures
+  per alert level and the signboard from the emergency list).
+"""
+
+from dataclasses import dataclass
+from typing import Any
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -39,10 +51,34 @@ def inbox_sections(user) -> list[InboxSection]:
     return []
 
 
+@dataclass(frozen=True)
+class DeclarationAction:
+    """A button on the declaration page: a POST form to ``url`` (or a link when ``post`` is
+    False)."""
+
+    label: str
+    url: str
+    post: bool = True
+
+
+@dataclass(frozen=True)
+class ResultSection:
+    """A section of the enterprise's results page, rendered with ``template`` and ``items``."""
+
+    key: str
+    title: str
+    items: Any
+    template: str
+    order: int = 0
+
+
 def nav_items(user) -> list[NavItem]:
     if not allows(user, "declarations.view_declarations"):
         return []
-    return [NavItem("declarations", _("申报"), reverse("declarations:index"), order=20)]
+    items = [NavItem("declarations", _("申报"), reverse("declarations:index"), order=20)]
+    if allows(user, "grading.view_own_enterprise"):
+        items.append(NavItem("results", _("我的分级结果"), reverse("declarations:results"), 25))
+    return items
 
 
 def register_hooks() -> None:

@@ -48,6 +48,16 @@ def has_reached_the_county(user, declaration) -> bool:
 
 
 @rules.predicate
+def is_never_submitted_draft(user, declaration) -> bool:
+    """A draft no bureau has ever received."""
+    return (
+        declaration is not None
+        and declaration.status == Declaration.Status.DRAFT
+        and not declaration.current_version
+    )
+
+
+@rules.predicate
 def declaration_in_reach(user, declaration) -> bool:
     """The declaring enterprise lies in the user's jurisdiction."""
     return declaration is not None and enterprise_in_reach(user, declaration.enterprise)
@@ -77,6 +87,10 @@ rules.add_perm("declarations.add_declaration", is_enterprise_user)
 rules.add_perm("declarations.change_declaration", is_declaration_owner & is_editable)
 rules.add_perm("declarations.submit_declaration", is_declaration_owner & is_editable)
 rules.add_perm("declarations.upload_evidence", is_declaration_owner & is_editable)
+#: A draft never submitted may be deleted by its enterprise, on purpose (recorded).
+rules.add_perm("declarations.delete_draft", is_declaration_owner & is_never_submitted_draft)
+#: A new year's declaration may start as a copy of one the enterprise once submitted.
+rules.add_perm("declarations.copy_declaration", is_declaration_owner & ~is_never_submitted_draft)
 #: Back to draft until the county starts its first review.
 rules.add_perm("declarations.withdraw_declaration", is_declaration_owner & is_submitted)
 rules.add_perm("declarations.download_evidence", can_see_declaration_of)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from declarations.views import batches, declarations, indicators, tables, versions
+from declarations.views import batches, declarations, indicators, results, tables, versions
 
 app_name = "declarations"
 urlpatterns = [
@@ -14,6 +14,8 @@ urlpatterns = [
     path("<int:pk>/indicators/", indicators.declaration_indicators, name="indicators"),
     path("<int:pk>/submit/", declarations.declaration_submit, name="submit"),
     path("<int:pk>/withdraw/", declarations.declaration_withdraw, name="withdraw"),
+    path("<int:pk>/delete/", declarations.declaration_delete, name="delete"),
+    path("results/", results.enterprise_results, name="results"),
     path("<int:pk>/versions/<int:number>/", versions.version_detail, name="version"),
     path(
         "<int:pk>/versions/<int:number>/package/",

@@ -4,7 +4,10 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from core.hooks import InboxSection, NavItem, register
+from declarations.hooks import DeclarationAction, ResultSection
+from declarations.models import Declaration
 from grading.rules import allows
+from review.models import ApprovalForm
 from review.rules import stage_for
 from review.selectors.cases import case_list
 
@@ -36,6 +39,30 @@ def nav_items(user) -> list[NavItem]:
     return items
 
 
+def declaration_actions(user, declaration) -> list:
+    """The county accepts a submitted declaration on the declaration's own page."""
+    if declaration.status == Declaration.Status.SUBMITTED and allows(
+        user, "review.open_case", declaration
+    ):
+        return [DeclarationAction(_("受理并初审"), reverse("review:open", args=[declaration.pk]))]
+    return []
+
+
+def enterprise_results(user, enterprise) -> list:
+    """The enterprise's approval forms (审核意见表) of its own cases."""
+    forms = (
+        ApprovalForm.objects.filter(
+            opinion__case__in=case_list(viewer=user).values("pk"),
+            status=ApprovalForm.Status.READY,
+        )
+        .select_related("opinion__case__declaration__industry")
+        .order_by("-rendered_at")
+    )
+    return [ResultSection("forms", _("审核意见表"), forms, "review/results/forms.html", 10)]
+
+
 def register_hooks() -> None:
     register("inbox_sections", inbox_sections, order=30)
     register("nav_items", nav_items)
+    register("declaration_actions", declaration_actions)
+    register("enterprise_results", enterprise_results, order=10)

@@ -14,7 +14,7 @@ from declarations.api.inputs import RejectUnknownFieldsMixin
 from declarations.api.tables import TablesMixin
 from declarations.api.versions import VersionSerializer, VersionsMixin
 from declarations.models import Declaration
-from declarations.services import checks, drafting, lifecycle
+from declarations.services import carryover, checks, drafting, lifecycle
 from grading.models import Grade, Industry
 from grading.rules import allows
 
@@ -83,6 +83,17 @@ class DeclarationCreateSerializer(RejectUnknownFieldsMixin, serializers.Serializ
     guarantee_category = serializers.ChoiceField(
         choices=Declaration.GuaranteeCategory.choices, allow_blank=True, default=""
     )
+
+
+class DeclarationCopySerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    year = serializers.IntegerField(min_value=2000, max_value=2100)
+    requested_grade = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Grade.objects.all(),
+        required=False,
+        error_messages={"does_not_exist": "等级代码“{value}”不存在"},
+    )
+    with_evidence = serializers.BooleanField(default=False, help_text="同时复制证明材料文件")
 
 
 class DeclarationUpdateSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):
@@ -182,6 +193,30 @@ class DeclarationViewSet(
             actor=user, enterprise=user.enterprise, **serializer.validated_data
         )
         return Response(self._present(declaration), status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=DeclarationCopySerializer, responses={201: DeclarationSerializer})
+    @action(detail=True, methods=["post"])
+    def copy(self, request, pk=None):
+        """Start a new year's declaration as a copy of this one (sections, tables, indicator
+        statements; evidence files only with ``with_evidence``)."""
+        source = self.get_object()
+        serializer = DeclarationCopySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        declaration = carryover.declaration_copy(
+            actor=request.user, source=source, **serializer.validated_data
+        )
+        return Response(self._present(declaration), status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=WithdrawSerializer, responses={204: None})
+    def destroy(self, request, *args, **kwargs):
+        """Delete a draft that was never submitted (recorded on the enterprise's timeline)."""
+        declaration = self.get_object()
+        serializer = WithdrawSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        carryover.declaration_draft_delete(
+            actor=request.user, declaration=declaration, **serializer.validated_data
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=DeclarationUpdateSerializer, responses={200: DeclarationSerializer})
     def partial_update(self, request, *args, **kwargs):

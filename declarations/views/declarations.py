@@ -15,10 +15,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core.audit import event_list_for
 from core.forms import add_service_errors, error_text
+from core.hooks import collect
 from declarations import forms as dforms
 from declarations.models import Declaration
 from declarations.selectors import declaration_get, declaration_list
-from declarations.services import drafting, lifecycle
+from declarations.services import carryover, drafting, lifecycle
 from declarations.services.checks import declaration_check
 from declarations.texts import reduction_commitment, truth_commitment
 from declarations.views.steps import STEPS, refuse_unless_preparer, step_context
@@ -56,18 +57,50 @@ def declaration_index(request):
 def declaration_new(request):
     user: User = request.user
     _require(user, "declarations.add_declaration", _("只有企业账户可以新建申报"))
-    form = dforms.DeclarationCreateForm(request.POST or None, enterprise=user.enterprise)
+    form = dforms.DeclarationCreateForm(
+        request.POST or None,
+        enterprise=user.enterprise,
+        initial={"copy_from": request.GET.get("copy_from")},
+    )
     if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        source, with_evidence = data.pop("copy_from"), data.pop("with_evidence")
         try:
-            declaration = drafting.declaration_create(
-                actor=user, enterprise=user.enterprise, **form.cleaned_data
-            )
+            if source is not None:
+                data.pop("industry")
+                declaration = carryover.declaration_copy(
+                    actor=user, source=source, with_evidence=with_evidence, **data
+                )
+            else:
+                declaration = drafting.declaration_create(
+                    actor=user, enterprise=user.enterprise, **data
+                )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
             messages.success(request, _("申报已创建，请逐项填写"))
             return redirect("declarations:detail", pk=declaration.pk)
     return render(request, "declarations/new.html", {"form": form})
+
+
+@login_required
+@require_POST
+def declaration_delete(request, pk: int):
+    """Delete a draft never submitted: an explicit act, confirmed on the page."""
+    user: User = request.user
+    declaration = declaration_get(viewer=user, pk=pk)
+    if not request.POST.get("confirm"):
+        messages.error(request, _("请勾选确认后再删除草稿"))
+        return redirect("declarations:detail", pk=pk)
+    try:
+        carryover.declaration_draft_delete(
+            actor=user, declaration=declaration, reason=request.POST.get("reason", "")[:300]
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, error_text(exc))
+        return redirect("declarations:detail", pk=pk)
+    messages.success(request, _("草稿已删除"))
+    return redirect("declarations:index")
 
 
 @login_required
@@ -101,6 +134,9 @@ def declaration_detail(request, pk: int):
             "events": event_list_for(declaration)[:100],
             "can_change": allows(user, "declarations.change_declaration", declaration),
             "can_withdraw": allows(user, "declarations.withdraw_declaration", declaration),
+            "can_delete": allows(user, "declarations.delete_draft", declaration),
+            "can_copy": allows(user, "declarations.copy_declaration", declaration),
+            "actions": collect("declaration_actions", user, declaration),
             "review_cases": declaration.review_cases.select_related(
                 "version", "final_grade"
             ).order_by("-opened_at"),
