@@ -1,0 +1,132 @@
+"""The public's API (/api/v1/public/): anonymous, throttled per address, read-only except for
+lodging an objection or a report. Enterprises are named by their USCC, never by an internal
+id; nothing about a confidential enterprise (R-DECL-5) is ever answered."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import APIView
+
+from declarations.api import RejectUnknownFieldsMixin
+from publication.models import Notice, NoticeItem
+from publication.selectors import notices as selectors
+from publication.services.notices import objection_lodge
+
+
+class PublicThrottle(AnonRateThrottle):
+    """Per address, signed in or not (the public API treats everyone alike)."""
+
+    scope = "public"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class PublicAPIView:
+    """Anonymous access (no authentication is even tried) and the public throttle."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [PublicThrottle]
+
+
+class PublicNoticeItemSerializer(serializers.ModelSerializer):
+    key = serializers.CharField(
+        source="public_key", help_text="提出异议时使用：统一社会信用代码-行业代码"
+    )
+    city = serializers.SerializerMethodField()
+    county = serializers.CharField(source="enterprise.county.name")
+    enterprise_name = serializers.CharField(source="enterprise.name")
+    uscc = serializers.CharField(source="enterprise.uscc")
+    industry = serializers.CharField(source="industry.name")
+    grade = serializers.CharField(source="grade.name")
+    grade_code = serializers.CharField(source="grade.code")
+
+    class Meta:
+        model = NoticeItem
+        fields = [
+            "key",
+            "city",
+            "county",
+            "enterprise_name",
+            "uscc",
+            "industry",
+            "grade",
+            "grade_code",
+        ]
+        read_only_fields = fields
+
+    def get_city(self, obj) -> str:
+        county = obj.enterprise.county
+        return county.parent.name if county.level == "county" else county.name
+
+
+class PublicNoticeSerializer(serializers.ModelSerializer):
+    issuer = serializers.CharField(source="issuer.name")
+    window_open = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Notice
+        fields = [
+            "number",
+            "issuer",
+            "title",
+            "statement",
+            "workdays",
+            "starts_on",
+            "ends_on",
+            "window_open",
+        ]
+        read_only_fields = fields
+
+    def get_window_open(self, obj) -> bool:
+        return obj.window_open()
+
+
+class PublicNoticeList(PublicAPIView, generics.ListAPIView):
+    """Notices whose window has begun, newest first."""
+
+    serializer_class = PublicNoticeSerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        return selectors.public_notices()
+
+
+class PublicNoticeDetail(PublicAPIView, APIView):
+    @extend_schema(responses=PublicNoticeSerializer)
+    def get(self, request, number: str):
+        """A notice with its results (``items``)."""
+        notice = selectors.public_notice_get(number=number)
+        data = PublicNoticeSerializer(notice).data
+        items = selectors.public_notice_items(notice=notice)
+        data["items"] = PublicNoticeItemSerializer(items, many=True).data
+        return Response(data)
+
+
+class ObjectionLodgeSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    item = serializers.CharField(help_text="公示企业的 key（统一社会信用代码-行业代码）")
+    content = serializers.CharField(allow_blank=True)
+    name = serializers.CharField(required=False, allow_blank=True, default="", max_length=50)
+    contact = serializers.CharField(required=False, allow_blank=True, default="", max_length=100)
+
+
+class ObjectionLodged(serializers.Serializer):
+    receipt = serializers.CharField()
+
+
+class PublicObjectionLodge(PublicAPIView, APIView):
+    @extend_schema(request=ObjectionLodgeSerializer, responses={201: ObjectionLodged})
+    def post(self, request, number: str):
+        """Lodge an objection during the window; answers only the receipt number."""
+        notice = selectors.public_notice_get(number=number)
+        serializer = ObjectionLodgeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        item = selectors.public_notice_item_get(notice=notice, key=data["item"])
+        objection = objection_lodge(
+            item=item, content=data["content"], name=data["name"], contact=data["contact"]
+        )
+        return Response({"receipt": objection.receipt}, status=status.HTTP_201_CREATED)

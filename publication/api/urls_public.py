@@ -1,0 +1,14 @@
+from django.urls import path
+
+from publication.api import public
+
+app_name = "public-api"
+urlpatterns = [
+    path("notices/", public.PublicNoticeList.as_view(), name="notices"),
+    path("notices/<str:number>/", public.PublicNoticeDetail.as_view(), name="notice"),
+    path(
+        "notices/<str:number>/objections/",
+        public.PublicObjectionLodge.as_view(),
+        name="objection-lodge",
+    ),
+]

@@ -1,0 +1,71 @@
+"""Forms of the publication pages: they validate input; the services decide."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from grading.models import Grade, User
+from publication.models import Objection
+from publication.services.notices import MAX_WORKDAYS, default_workdays
+
+
+class NoticeForm(forms.Form):
+    title = forms.CharField(label=_("标题"), max_length=200, required=False)
+    workdays = forms.IntegerField(
+        label=_("公示期（工作日）"),
+        min_value=1,
+        max_value=MAX_WORKDAYS,
+        help_text=_("按法定工作日计算，节假日顺延"),
+    )
+    statement = forms.CharField(
+        label=_("公示说明"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("公示期内，任何单位和个人对公示结果有异议的，可在本页提出"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["workdays"].initial = default_workdays()
+
+
+class ObjectionForm(forms.Form):
+    content = forms.CharField(
+        label=_("异议内容"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("请说明该企业的认定等级与实际不符之处及依据"),
+    )
+    name = forms.CharField(label=_("姓名（选填）"), max_length=50, required=False)
+    contact = forms.CharField(
+        label=_("联系方式（选填）"),
+        max_length=100,
+        required=False,
+        help_text=_("仅发布单位指定的承办人可见，用于核实情况；我们为您保密"),
+    )
+
+
+class ObjectionHandleForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("处理结果"), choices=Objection.Outcome.choices)
+    new_grade = forms.ModelChoiceField(
+        label=_("变更后等级"),
+        queryset=Grade.objects.none(),
+        required=False,
+        empty_label=_("（变更等级时选择）"),
+    )
+    note = forms.CharField(label=_("核实情况和处理说明"), widget=forms.Textarea(attrs={"rows": 4}))
+
+    def __init__(self, *args, grades, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_grade"].queryset = grades
+
+
+class PublishForm(forms.Form):
+    note = forms.CharField(label=_("发布说明"), max_length=300, required=False)
+
+
+class HandlerForm(forms.Form):
+    user = forms.ModelChoiceField(label=_("工作人员"), queryset=User.objects.none())
+
+    def __init__(self, *args, users, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = users
+        self.fields["user"].label_from_instance = lambda u: f"{u.display_name}（{u.username}）"

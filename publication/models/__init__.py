@@ -1,0 +1,16 @@
+from publication.models.handlers import HandlerDesignation
+from publication.models.lists import ListRow, ListVersion
+from publication.models.notices import Notice, NoticeItem, Objection
+from publication.models.tiers import POSITIVE_GRADES, TIER_GRADES, Tier
+
+__all__ = [
+    "POSITIVE_GRADES",
+    "TIER_GRADES",
+    "HandlerDesignation",
+    "ListRow",
+    "ListVersion",
+    "Notice",
+    "NoticeItem",
+    "Objection",
+    "Tier",
+]
