@@ -69,3 +69,40 @@ class HandlerForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = users
         self.fields["user"].label_from_instance = lambda u: f"{u.display_name}（{u.username}）"
+
+
+class PublicListFilterForm(forms.Form):
+    """Filters of a published list: city (the province's list), county, industry, grade, name."""
+
+    city = forms.ChoiceField(label=_("省辖市"), required=False)
+    county = forms.ChoiceField(label=_("县（市、区）"), required=False)
+    industry = forms.ChoiceField(label=_("行业"), required=False)
+    grade = forms.ChoiceField(label=_("绩效等级"), required=False)
+    q = forms.CharField(label=_("企业名称"), required=False, max_length=50)
+
+    def __init__(self, *args, issuer, tier, **kwargs):
+        from grading.models import Grade, Industry, Region
+        from publication.models import TIER_GRADES
+
+        super().__init__(*args, **kwargs)
+        everything = [("", _("全部"))]
+        if issuer.level == Region.Level.PROVINCE:
+            cities = Region.objects.filter(parent=issuer, level=Region.Level.CITY)
+            self.fields["city"].choices = everything + [(r.code, r.name) for r in cities]
+            counties = Region.objects.filter(parent__parent=issuer)
+        else:
+            del self.fields["city"]
+            counties = Region.objects.filter(parent=issuer)
+        self.fields["county"].choices = everything + [
+            (r.code, r.name) for r in counties.order_by("code")
+        ]
+        self.fields["industry"].choices = everything + [
+            (i.code, i.name) for i in Industry.objects.filter(is_active=True)
+        ]
+        grades = Grade.objects.filter(code__in=TIER_GRADES[tier]).order_by("severity", "code")
+        self.fields["grade"].choices = everything + [(g.code, g.name) for g in grades]
+
+    def filters(self) -> dict:
+        if not self.is_valid():
+            return {}
+        return {k: v for k, v in self.cleaned_data.items() if v}

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from publication.views import public
+from publication.views import lists_public, public
 
 app_name = "public"
 urlpatterns = [
@@ -11,4 +11,9 @@ urlpatterns = [
     path("notices/<str:number>/", public.notice, name="notice"),
     path("notices/<str:number>/objection/<str:key>/", public.objection, name="objection"),
     path("notices/<str:number>/objection-lodged/", public.objection_done, name="objection-done"),
+    path("lists/", lists_public.lists, name="lists"),
+    path("lists/<str:code>/", lists_public.version, name="list"),
+    path("lists/<str:code>/<int:number>/", lists_public.version, name="version"),
+    path("lists/<str:code>/<int:number>/<str:fmt>/", lists_public.download, name="download"),
+    path("search/", lists_public.search, name="search"),
 ]

@@ -2,6 +2,8 @@
 lodging an objection or a report. Enterprises are named by their USCC, never by an internal
 id; nothing about a confidential enterprise (R-DECL-5) is ever answered."""
 
+from django.http import Http404
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import AllowAny
@@ -10,8 +12,17 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from declarations.api import RejectUnknownFieldsMixin
-from publication.models import Notice, NoticeItem
+from publication.models import ListRow, ListVersion, Notice, NoticeItem, VersionFile
 from publication.selectors import notices as selectors
+from publication.selectors.lists import (
+    issuers,
+    latest_version,
+    public_issuer_get,
+    public_rows,
+    public_version_get,
+    tier_of_issuer,
+    version_list,
+)
 from publication.services.notices import objection_lodge
 
 
@@ -66,6 +77,7 @@ class PublicNoticeItemSerializer(serializers.ModelSerializer):
 class PublicNoticeSerializer(serializers.ModelSerializer):
     issuer = serializers.CharField(source="issuer.name")
     window_open = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField()
 
     class Meta:
         model = Notice
@@ -78,11 +90,15 @@ class PublicNoticeSerializer(serializers.ModelSerializer):
             "starts_on",
             "ends_on",
             "window_open",
+            "url",
         ]
         read_only_fields = fields
 
     def get_window_open(self, obj) -> bool:
         return obj.window_open()
+
+    def get_url(self, obj) -> str:
+        return reverse("public-api:notice", args=[obj.number])
 
 
 class PublicNoticeList(PublicAPIView, generics.ListAPIView):
@@ -130,3 +146,133 @@ class PublicObjectionLodge(PublicAPIView, APIView):
             item=item, content=data["content"], name=data["name"], contact=data["contact"]
         )
         return Response({"receipt": objection.receipt}, status=status.HTTP_201_CREATED)
+
+
+# --- Published lists (R-PUB-1) -----------------------------------------------------------------
+
+
+class PublicVersionSerializer(serializers.ModelSerializer):
+    issuer = serializers.CharField(source="issuer.code")
+    issuer_name = serializers.CharField(source="issuer.name")
+    downloads = serializers.SerializerMethodField()
+    links = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ListVersion
+        fields = [
+            "issuer",
+            "issuer_name",
+            "tier",
+            "number",
+            "title",
+            "published_on",
+            "note",
+            "row_count",
+            "added",
+            "removed",
+            "changed",
+            "downloads",
+            "links",
+        ]
+        read_only_fields = fields
+
+    def get_links(self, obj) -> dict[str, str]:
+        return {
+            "rows": reverse("public-api:rows", args=[obj.issuer.code, obj.number]),
+            "versions": reverse("public-api:versions", args=[obj.issuer.code]),
+            "page": reverse("public:version", args=[obj.issuer.code, obj.number]),
+        }
+
+    def get_downloads(self, obj) -> dict[str, str]:
+        return {
+            fmt: reverse("public:download", args=[obj.issuer.code, obj.number, fmt])
+            for fmt in VersionFile.Format.values
+        }
+
+
+class PublicRowSerializer(serializers.ModelSerializer):
+    city = serializers.CharField(source="city_name")
+    county = serializers.CharField(source="county_name")
+    industry = serializers.CharField(source="industry_name")
+    grade = serializers.CharField(source="grade_name")
+
+    class Meta:
+        model = ListRow
+        fields = [
+            "seq",
+            "city",
+            "city_code",
+            "county",
+            "county_code",
+            "enterprise_name",
+            "uscc",
+            "industry",
+            "industry_code",
+            "grade",
+            "grade_code",
+            "effective_from",
+        ]
+        read_only_fields = fields
+
+
+class PublicListIndex(PublicAPIView, APIView):
+    @extend_schema(responses=PublicVersionSerializer(many=True))
+    def get(self, request):
+        """The latest version of every published list."""
+        found = []
+        for region in issuers():
+            latest = latest_version(issuer=region, tier=tier_of_issuer(region))
+            if latest is not None:
+                found.append(latest)
+        return Response(PublicVersionSerializer(found, many=True).data)
+
+
+class PublicVersionList(PublicAPIView, generics.ListAPIView):
+    """Every version of one bureau's list, newest first."""
+
+    serializer_class = PublicVersionSerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        issuer = public_issuer_get(code=self.kwargs["code"])
+        return version_list(issuer=issuer, tier=tier_of_issuer(issuer)).select_related("issuer")
+
+
+class RowFilterSerializer(serializers.Serializer):
+    city = serializers.CharField(required=False, allow_blank=True, default="")
+    county = serializers.CharField(required=False, allow_blank=True, default="")
+    industry = serializers.CharField(required=False, allow_blank=True, default="")
+    grade = serializers.CharField(required=False, allow_blank=True, default="")
+    q = serializers.CharField(required=False, allow_blank=True, default="", max_length=50)
+
+
+class PublicVersionRows(PublicAPIView, generics.ListAPIView):
+    """The enterprises of one version (``latest`` or a number), filtered by city, county,
+    industry (code), grade (code) and ``q`` (name or USCC)."""
+
+    serializer_class = PublicRowSerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        issuer = public_issuer_get(code=self.kwargs["code"])
+        number = self.kwargs["number"]
+        version = public_version_get(
+            issuer=issuer, number=None if number == "latest" else _number(number)
+        )
+        params = RowFilterSerializer(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
+        f = params.validated_data
+        return public_rows(
+            version=version,
+            city=f["city"],
+            county=f["county"],
+            industry=f["industry"],
+            grade=f["grade"],
+            search=f["q"],
+        )
+
+
+def _number(text: str) -> int:
+    if not text.isdigit():
+        raise Http404
+    return int(text)

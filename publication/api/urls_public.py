@@ -11,4 +11,11 @@ urlpatterns = [
         public.PublicObjectionLodge.as_view(),
         name="objection-lodge",
     ),
+    path("lists/", public.PublicListIndex.as_view(), name="lists"),
+    path("lists/<str:code>/versions/", public.PublicVersionList.as_view(), name="versions"),
+    path(
+        "lists/<str:code>/versions/<str:number>/rows/",
+        public.PublicVersionRows.as_view(),
+        name="rows",
+    ),
 ]

@@ -1,5 +1,5 @@
 from publication.models.handlers import HandlerDesignation
-from publication.models.lists import ListRow, ListVersion
+from publication.models.lists import ListRow, ListVersion, VersionFile
 from publication.models.notices import Notice, NoticeItem, Objection
 from publication.models.tiers import POSITIVE_GRADES, TIER_GRADES, Tier
 
@@ -13,4 +13,5 @@ __all__ = [
     "NoticeItem",
     "Objection",
     "Tier",
+    "VersionFile",
 ]

@@ -71,3 +71,46 @@ class ListRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enterprise_name} {self.industry_name} {self.grade_name}"
+
+
+class VersionFile(models.Model):
+    """A download of a list version (Excel or PDF), rendered by the worker. It holds what the
+    public could see when it was rendered; ``rows_digest`` tells whether that still holds (an
+    enterprise withheld since, R-DECL-5, makes the download render again without it)."""
+
+    class Format(models.TextChoices):
+        XLSX = "xlsx", "Excel"
+        PDF = "pdf", "PDF"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("排队中")
+        RUNNING = "running", _("生成中")
+        READY = "ready", _("已生成")
+        FAILED = "failed", _("生成失败")
+
+    version = models.ForeignKey(ListVersion, on_delete=models.PROTECT, related_name="files")
+    format = models.CharField(_("格式"), max_length=4, choices=Format.choices)
+    revision = models.PositiveSmallIntegerField(_("生成次数"), default=1)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    file = models.FileField(_("文件"), upload_to="public_lists/", blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    rows_digest = models.CharField(max_length=64, blank=True)
+    rows = models.PositiveIntegerField(_("行数"), default=0)
+    error = models.CharField(max_length=300, blank=True)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    rendered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("公开名单下载文件")
+        verbose_name_plural = _("公开名单下载文件")
+        ordering = ["version", "format", "-revision"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "format", "revision"], name="uniq_version_file_revision"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version} {self.format} #{self.revision}"

@@ -7,6 +7,7 @@ page, download, API answer or search result, whatever list or version they were 
 from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Collate
+from django.utils.translation import gettext as _
 
 from declarations.models import Declaration
 from grading.models import Enterprise, Region
@@ -46,3 +47,11 @@ def by_name(field: str):
     if connection.vendor == "postgresql":
         return Collate(F(field), "zh-x-icu")
     return F(field)
+
+
+def bureau_name(region: Region | None) -> str:
+    """The ecological-environment bureau of a region: 河南省生态环境厅, 郑州市生态环境局."""
+    if region is None:
+        return ""
+    suffix = _("生态环境厅") if region.level == Region.Level.PROVINCE else _("生态环境局")
+    return f"{region.name}{suffix}"

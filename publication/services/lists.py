@@ -13,6 +13,7 @@ from grading.models import Region, User
 from publication.models import ListRow, ListVersion, Tier
 from publication.rules import require
 from publication.selectors.lists import latest_version, publishable_records
+from publication.services.downloads import version_files_request
 
 
 def list_title(issuer: Region, tier: str) -> str:
@@ -100,6 +101,7 @@ def list_publish(
     for row in rows:
         row.version = version
     ListRow.objects.bulk_create(rows, batch_size=2000)
+    version_files_request(version=version)
     event_record(
         code="publication.list.published",
         actor=actor,

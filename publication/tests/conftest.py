@@ -12,6 +12,17 @@ def _fresh_rate_limits():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _render_in_process(monkeypatch):
+    """Downloads requested by a test render in the test's process when its callbacks run."""
+    import publication.tasks
+    from publication.services.downloads import version_file_render
+
+    monkeypatch.setattr(
+        publication.tasks.render_version_file, "delay", lambda pk: version_file_render(pk)
+    )
+
+
 @pytest.fixture
 def province(db):
     return builders.staff(User.Role.PROVINCE, "410000")
