@@ -1,4 +1,5 @@
-"""The publication app's entries of the navigation and sections of the inbox (``core.hooks``)."""
+"""The publication app's entries of the navigation and sections of the inbox (``core.hooks``),
+and the parts of its hub page each user may use."""
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -8,13 +9,45 @@ from grading.rules import allows
 from publication.selectors.notices import objection_list
 
 
+def hub_sections(user) -> list[dict]:
+    """The parts of /publication/ the user may open, each with a line of what it is for."""
+    parts = [
+        (
+            "publication.manage_notices",
+            "publication:notices",
+            _("公示与公布"),
+            _("公示本级认定结果，处理异议，发布公开名单新版本（R-PUB-1）"),
+        ),
+        (
+            "publication.view_positive_list",
+            "publication:positive",
+            _("监管执法正面清单"),
+            _("A级、绩效引领性、符合绩效先进性指标企业，随等级变化更新（R-PUB-3）"),
+        ),
+        (
+            "publication.view_positive_list",
+            "publication:exports",
+            _("清单导出"),
+            _("按文件格式导出报送清单和正面清单"),
+        ),
+        (
+            "publication.view_handlers",
+            "publication:handlers",
+            _("指定承办人"),
+            _("处理异议和举报、可见举报人身份的工作人员（R-PUB-2）"),
+        ),
+    ]
+    return [
+        {"url": reverse(name), "title": title, "text": text}
+        for perm, name, title, text in parts
+        if allows(user, perm)
+    ]
+
+
 def nav_items(user) -> list[NavItem]:
-    items = []
-    if allows(user, "publication.manage_notices"):
-        items.append(
-            NavItem("publication", _("公示与公开"), reverse("publication:index"), order=70)
-        )
-    return items
+    if not hub_sections(user):
+        return []
+    return [NavItem("publication", _("公开与清单"), reverse("publication:index"), order=70)]
 
 
 def inbox_sections(user) -> list[InboxSection]:

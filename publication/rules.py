@@ -129,3 +129,42 @@ def require(user, perm: str, obj=None) -> None:
 
 
 __all__ = ["allows", "issuer_for", "refusal", "require"]
+
+
+# --- Reports, exports and the dashboard -------------------------------------------------------
+
+
+@rules.predicate
+def region_within_reach(user, region) -> bool:
+    """``region`` (a county-level unit, a city or the province) lies wholly in the user's
+    jurisdiction (none given: any)."""
+    if region is None:
+        return True
+    if is_admin(user):
+        return True
+    if not is_regional_staff(user) or user.region_id is None:
+        return False
+    mine = user.region
+    if region.pk == mine.pk:
+        return True
+    if is_county_staff(user):
+        return False
+    if region.parent_id == mine.pk:
+        return True
+    return (
+        is_province_staff(user)
+        and region.parent is not None
+        and (region.parent.parent_id == mine.pk)
+    )
+
+
+#: R-PUB-3: the bureaus read the positive enforcement list of their jurisdiction.
+rules.add_perm("publication.view_positive_list", is_regional_staff | is_admin)
+#: R-PUB-3, R-TGT-2, R-TGT-3: the bureaus export lists of regions in their jurisdiction.
+rules.add_perm("publication.request_export", (is_regional_staff | is_admin) & region_within_reach)
+REFUSALS.update(
+    {
+        "publication.view_positive_list": _("只有生态环境部门可以查看监管执法正面清单"),
+        "publication.request_export": _("只能导出本辖区的清单"),
+    }
+)

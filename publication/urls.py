@@ -1,10 +1,11 @@
 from django.urls import path
 
-from publication.views import handlers, lists, notices
+from publication.views import exports, handlers, hub, lists, notices, positive
 
 app_name = "publication"
 urlpatterns = [
-    path("", notices.index, name="index"),
+    path("", hub.index, name="index"),
+    path("notices/", notices.notices, name="notices"),
     path("notices/new/", notices.notice_new, name="notice-new"),
     path("notices/<int:pk>/", notices.notice_detail, name="notice"),
     path("notices/<int:pk>/publish/", notices.notice_publish, name="notice-publish"),
@@ -12,4 +13,7 @@ urlpatterns = [
     path("list/publish/", lists.list_publish_view, name="list-publish"),
     path("handlers/", handlers.handlers, name="handlers"),
     path("handlers/<int:user_pk>/revoke/", handlers.handler_revoke_view, name="handler-revoke"),
+    path("positive/", positive.positive, name="positive"),
+    path("exports/", exports.exports, name="exports"),
+    path("exports/<int:pk>/download/", exports.export_download, name="export-download"),
 ]

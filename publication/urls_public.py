@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from publication.views import lists_public, public
+from publication.views import lists_public, positive, public
 
 app_name = "public"
 urlpatterns = [
@@ -16,4 +16,5 @@ urlpatterns = [
     path("lists/<str:code>/<int:number>/", lists_public.version, name="version"),
     path("lists/<str:code>/<int:number>/<str:fmt>/", lists_public.download, name="download"),
     path("search/", lists_public.search, name="search"),
+    path("positive/", positive.public_positive, name="positive"),
 ]

@@ -2,8 +2,10 @@
 lodging an objection or a report. Enterprises are named by their USCC, never by an internal
 id; nothing about a confidential enterprise (R-DECL-5) is ever answered."""
 
+from django.conf import settings
 from django.http import Http404
 from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import AllowAny
@@ -23,6 +25,7 @@ from publication.selectors.lists import (
     tier_of_issuer,
     version_list,
 )
+from publication.selectors.positive import public_positive_rows
 from publication.services.notices import objection_lodge
 
 
@@ -276,3 +279,35 @@ def _number(text: str) -> int:
     if not text.isdigit():
         raise Http404
     return int(text)
+
+
+class PublicPositiveRows(PublicAPIView, generics.ListAPIView):
+    """R-PUB-3: the positive enforcement list as published (the province's latest list, less
+    every enterprise no longer A, 引领性 or 先进性), filtered by ``county`` and ``q``."""
+
+    serializer_class = PublicRowSerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        province = public_issuer_get(code=settings.GRADING["PROVINCE_CODE"])
+        params = RowFilterSerializer(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
+        _version, rows = public_positive_rows(
+            province=province,
+            county=params.validated_data["county"],
+            search=params.validated_data["q"],
+        )
+        return rows
+
+
+class PublicRoot(PublicAPIView, APIView):
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        """What the public API offers."""
+        return Response(
+            {
+                "notices": reverse("public-api:notices"),
+                "lists": reverse("public-api:lists"),
+                "positive": reverse("public-api:positive"),
+            }
+        )

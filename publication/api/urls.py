@@ -1,10 +1,13 @@
 from rest_framework.routers import SimpleRouter
 
+from publication.api.exports import ExportViewSet, PositiveViewSet
 from publication.api.notices import NoticeViewSet, ObjectionViewSet
 
 router = SimpleRouter()
 router.register("notices", NoticeViewSet, basename="notice")
 router.register("objections", ObjectionViewSet, basename="objection")
+router.register("positive", PositiveViewSet, basename="positive")
+router.register("exports", ExportViewSet, basename="export")
 
 app_name = "publication-api"
 urlpatterns = router.urls

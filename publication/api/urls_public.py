@@ -4,6 +4,7 @@ from publication.api import public
 
 app_name = "public-api"
 urlpatterns = [
+    path("", public.PublicRoot.as_view(), name="root"),
     path("notices/", public.PublicNoticeList.as_view(), name="notices"),
     path("notices/<str:number>/", public.PublicNoticeDetail.as_view(), name="notice"),
     path(
@@ -18,4 +19,5 @@ urlpatterns = [
         public.PublicVersionRows.as_view(),
         name="rows",
     ),
+    path("positive/", public.PublicPositiveRows.as_view(), name="positive"),
 ]

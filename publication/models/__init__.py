@@ -1,3 +1,4 @@
+from publication.models.exports import ExportFile
 from publication.models.handlers import HandlerDesignation
 from publication.models.lists import ListRow, ListVersion, VersionFile
 from publication.models.notices import Notice, NoticeItem, Objection
@@ -5,6 +6,7 @@ from publication.models.tiers import POSITIVE_GRADES, TIER_GRADES, Tier
 
 __all__ = [
     "POSITIVE_GRADES",
+    "ExportFile",
     "TIER_GRADES",
     "HandlerDesignation",
     "ListRow",

@@ -17,10 +17,12 @@ def _render_in_process(monkeypatch):
     """Downloads requested by a test render in the test's process when its callbacks run."""
     import publication.tasks
     from publication.services.downloads import version_file_render
+    from publication.services.exports import export_render
 
     monkeypatch.setattr(
         publication.tasks.render_version_file, "delay", lambda pk: version_file_render(pk)
     )
+    monkeypatch.setattr(publication.tasks.render_export, "delay", lambda pk: export_render(pk))
 
 
 @pytest.fixture

@@ -36,7 +36,7 @@ def open_notice(city):
 
 def test_the_city_opens_a_notice_from_its_page(zhengzhou, c_result):
     client = client_for(zhengzhou)
-    page = client.get("/publication/")
+    page = client.get("/publication/notices/")
     assert page.status_code == 200
     assert "待公示的认定结果" in page.content.decode()
     form = client.get("/publication/notices/new/")
@@ -63,7 +63,7 @@ def test_an_invalid_length_is_shown_on_the_form(zhengzhou, c_result):
 
 def test_counties_enterprises_and_experts_get_403(county_user, enterprise_user, c_result):
     for user in (county_user, enterprise_user, factories.expert_user()):
-        assert client_for(user).get("/publication/").status_code == 403
+        assert client_for(user).get("/publication/notices/").status_code == 403
         assert client_for(user).get("/publication/notices/new/").status_code == 403
 
 

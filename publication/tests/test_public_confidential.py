@@ -113,11 +113,13 @@ def test_r_decl_5_every_public_route_leaves_confidential_enterprises_out(
         "/public/lists/410100/?county=410184&grade=C",
         "/api/v1/public/lists/410100/versions/1/rows/?grade=C",
         "/api/v1/public/lists/410000/versions/1/rows/?city=410100&industry=N31",
+        "/public/positive/?county=410184",
+        "/api/v1/public/positive/?q=新郑市",
     ]
     with time_machine.travel(datetime.date(2026, 3, 3)):
         seen = crawl(
             get,
-            ["/public/", "/api/v1/public/lists/", "/api/v1/public/notices/", *searches, *filtered],
+            ["/public/", "/api/v1/public/", *searches, *filtered],
             allow=("/public/", "/api/v1/public/"),
         )
     assert all(status in (200, 302) for status, _text in seen.values()), {

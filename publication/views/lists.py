@@ -36,4 +36,4 @@ def list_publish_view(request):
             messages.info(request, _("名单内容与最新版本相同，未生成新版本"))
         else:
             messages.success(request, _("已发布名单第%(n)d版") % {"n": version.number})
-    return redirect("publication:index")
+    return redirect("publication:notices")

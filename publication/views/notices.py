@@ -30,7 +30,7 @@ def _issuer_or_403(user):
 
 
 @login_required
-def index(request):
+def notices(request):
     """The bureau's notices, what waits to be noticed and its published list."""
     issuer, tier = _issuer_or_403(request.user)
     page = Paginator(selectors.notice_list(viewer=request.user), 20).get_page(
@@ -38,7 +38,7 @@ def index(request):
     )
     return render(
         request,
-        "publication/index.html",
+        "publication/notices.html",
         {
             "issuer": issuer,
             "tier": tier,
