@@ -19,6 +19,12 @@ def hub_sections(user) -> list[dict]:
             _("公示本级认定结果，处理异议，发布公开名单新版本（R-PUB-1）"),
         ),
         (
+            "publication.view_dashboard",
+            "publication:dashboard",
+            _("目标进展"),
+            _("A、B级企业占比对照年度目标和2020年基数，D级企业数，逐月进展（R-TGT-1）"),
+        ),
+        (
             "publication.view_positive_list",
             "publication:positive",
             _("监管执法正面清单"),

@@ -168,3 +168,7 @@ REFUSALS.update(
         "publication.request_export": _("只能导出本辖区的清单"),
     }
 )
+
+#: R-TGT-1: the bureaus follow the A/B share targets of their jurisdiction.
+rules.add_perm("publication.view_dashboard", (is_regional_staff | is_admin) & region_within_reach)
+REFUSALS["publication.view_dashboard"] = _("只能查看本辖区的目标进展")

@@ -1,6 +1,14 @@
 from django.urls import path
 
-from publication.views import exports, handlers, hub, lists, notices, positive
+from publication.views import (
+    dashboard,
+    exports,
+    handlers,
+    hub,
+    lists,
+    notices,
+    positive,
+)
 
 app_name = "publication"
 urlpatterns = [
@@ -16,4 +24,5 @@ urlpatterns = [
     path("positive/", positive.positive, name="positive"),
     path("exports/", exports.exports, name="exports"),
     path("exports/<int:pk>/download/", exports.export_download, name="export-download"),
+    path("dashboard/", dashboard.dashboard_view, name="dashboard"),
 ]

@@ -1,5 +1,7 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from publication.api.dashboard import DashboardView
 from publication.api.exports import ExportViewSet, PositiveViewSet
 from publication.api.notices import NoticeViewSet, ObjectionViewSet
 
@@ -10,4 +12,7 @@ router.register("positive", PositiveViewSet, basename="positive")
 router.register("exports", ExportViewSet, basename="export")
 
 app_name = "publication-api"
-urlpatterns = router.urls
+urlpatterns = [
+    path("dashboard/", DashboardView.as_view(), name="dashboard"),
+    *router.urls,
+]
