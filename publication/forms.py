@@ -106,3 +106,26 @@ class PublicListFilterForm(forms.Form):
         if not self.is_valid():
             return {}
         return {k: v for k, v in self.cleaned_data.items() if v}
+
+
+class ImprovementForm(forms.Form):
+    """One entry of the improvement list (001 附件3); the enterprise by its USCC."""
+
+    uscc = forms.CharField(label=_("统一社会信用代码"), max_length=18)
+    industry = forms.ModelChoiceField(label=_("重点行业类型"), queryset=None)
+    target_grade = forms.ModelChoiceField(label=_("绩效提升目标"), queryset=None)
+    indicator = forms.ModelChoiceField(label=_("差异化指标"), queryset=None)
+    problem = forms.CharField(label=_("存在问题"), widget=forms.Textarea(attrs={"rows": 3}))
+    measures = forms.CharField(label=_("改造措施"), widget=forms.Textarea(attrs={"rows": 3}))
+    due_on = forms.DateField(label=_("拟完成时间"), widget=forms.DateInput(attrs={"type": "date"}))
+    note = forms.CharField(label=_("备注"), max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs):
+        from grading.models import Grade, IndicatorCategory, Industry
+
+        super().__init__(*args, **kwargs)
+        self.fields["industry"].queryset = Industry.objects.filter(is_active=True)
+        self.fields["target_grade"].queryset = Grade.objects.exclude(code="D").order_by(
+            "severity", "code"
+        )
+        self.fields["indicator"].queryset = IndicatorCategory.objects.all()

@@ -32,6 +32,12 @@ def hub_sections(user) -> list[dict]:
         ),
         (
             "publication.view_positive_list",
+            "publication:improvement",
+            _("绩效提升企业清单"),
+            _("排查建立、分行业填报绩效提升企业（001 附件3，R-TGT-2）"),
+        ),
+        (
+            "publication.view_positive_list",
             "publication:exports",
             _("清单导出"),
             _("按文件格式导出报送清单和正面清单"),

@@ -172,3 +172,7 @@ REFUSALS.update(
 #: R-TGT-1: the bureaus follow the A/B share targets of their jurisdiction.
 rules.add_perm("publication.view_dashboard", (is_regional_staff | is_admin) & region_within_reach)
 REFUSALS["publication.view_dashboard"] = _("只能查看本辖区的目标进展")
+
+#: R-TGT-2: the county draws up its improvement list (a city or the province reads it).
+rules.add_perm("publication.edit_improvement", is_county_staff & region_within_reach)
+REFUSALS["publication.edit_improvement"] = _("只有企业所属县级生态环境部门可以填报绩效提升企业清单")

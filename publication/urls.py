@@ -5,6 +5,7 @@ from publication.views import (
     exports,
     handlers,
     hub,
+    improvement,
     lists,
     notices,
     positive,
@@ -25,4 +26,5 @@ urlpatterns = [
     path("exports/", exports.exports, name="exports"),
     path("exports/<int:pk>/download/", exports.export_download, name="export-download"),
     path("dashboard/", dashboard.dashboard_view, name="dashboard"),
+    path("improvement/", improvement.improvement, name="improvement"),
 ]

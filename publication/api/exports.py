@@ -108,6 +108,9 @@ class ExportRequestSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     kind = serializers.ChoiceField(choices=ExportFile.Kind.choices)
     region = serializers.CharField(help_text="区划代码")
     year = serializers.IntegerField(required=False, allow_null=True, default=None)
+    month = serializers.IntegerField(
+        required=False, allow_null=True, default=None, help_text="申报清单：初审月份"
+    )
 
 
 class ExportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -135,7 +138,11 @@ class ExportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         if region is None:
             raise PermissionDenied(refusal(request.user, "publication.request_export"))
         export = export_request(
-            actor=request.user, kind=data["kind"], region=region, year=data["year"]
+            actor=request.user,
+            kind=data["kind"],
+            region=region,
+            year=data["year"],
+            params={"month": data["month"]} if data["month"] else None,
         )
         return Response(ExportSerializer(export).data, status=status.HTTP_201_CREATED)
 

@@ -3,6 +3,7 @@ from rest_framework.routers import SimpleRouter
 
 from publication.api.dashboard import DashboardView
 from publication.api.exports import ExportViewSet, PositiveViewSet
+from publication.api.improvement import ImprovementViewSet
 from publication.api.notices import NoticeViewSet, ObjectionViewSet
 
 router = SimpleRouter()
@@ -10,6 +11,7 @@ router.register("notices", NoticeViewSet, basename="notice")
 router.register("objections", ObjectionViewSet, basename="objection")
 router.register("positive", PositiveViewSet, basename="positive")
 router.register("exports", ExportViewSet, basename="export")
+router.register("improvement", ImprovementViewSet, basename="improvement")
 
 app_name = "publication-api"
 urlpatterns = [

@@ -1,5 +1,6 @@
 from publication.models.exports import ExportFile
 from publication.models.handlers import HandlerDesignation
+from publication.models.improvement import ImprovementEntry
 from publication.models.lists import ListRow, ListVersion, VersionFile
 from publication.models.notices import Notice, NoticeItem, Objection
 from publication.models.tiers import POSITIVE_GRADES, TIER_GRADES, Tier
@@ -9,6 +10,7 @@ __all__ = [
     "ExportFile",
     "TIER_GRADES",
     "HandlerDesignation",
+    "ImprovementEntry",
     "ListRow",
     "ListVersion",
     "Notice",

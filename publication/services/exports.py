@@ -23,14 +23,28 @@ logger = logging.getLogger(__name__)
 
 
 def _writers():
-    from publication.excel import positive
+    from publication.excel import official, positive
 
-    return {ExportFile.Kind.POSITIVE: positive.write}
+    return {
+        ExportFile.Kind.POSITIVE: positive.write,
+        ExportFile.Kind.IMPROVEMENT: official.write_improvement,
+        ExportFile.Kind.DECLARATION: official.write_declaration,
+        ExportFile.Kind.PROVINCE_AB: official.write_province_ab,
+        ExportFile.Kind.GUARANTEE: official.write_guarantee,
+    }
 
 
 ALL_LEVELS = {Region.Level.PROVINCE, Region.Level.CITY, Region.Level.COUNTY}
-#: The level of region each list is drawn up for.
-LEVELS = {ExportFile.Kind.POSITIVE: ALL_LEVELS}
+#: The level of region each list is drawn up for: the improvement list by any bureau (001
+#: 四(二)), the declaration list by a county (or its city, 002 第十条(2)), the A/B/引领性 list
+#: by a city for the province (001 四(三)), the guarantee-class list per city (002 第十条(4)).
+LEVELS = {
+    ExportFile.Kind.POSITIVE: ALL_LEVELS,
+    ExportFile.Kind.IMPROVEMENT: ALL_LEVELS,
+    ExportFile.Kind.DECLARATION: {Region.Level.CITY, Region.Level.COUNTY},
+    ExportFile.Kind.PROVINCE_AB: {Region.Level.PROVINCE, Region.Level.CITY},
+    ExportFile.Kind.GUARANTEE: {Region.Level.CITY},
+}
 
 
 @transaction.atomic
@@ -40,6 +54,9 @@ def export_request(
     if kind not in LEVELS:
         raise ValidationError({"kind": _("请选择清单")})
     require(actor, "publication.request_export", region)
+    month = (params or {}).get("month")
+    if month is not None and not (isinstance(month, int) and 1 <= month <= 12):
+        raise ValidationError({"month": _("月份应为1至12")})
     if region.level not in LEVELS[kind]:
         raise ValidationError(
             {"region": _("%(kind)s不按该级区划编制") % {"kind": ExportFile.Kind(kind).label}}

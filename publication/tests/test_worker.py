@@ -8,6 +8,7 @@ import pytest
 from declarations.tests.test_worker import REQUIRED, worker  # noqa: F401  (the worker fixture)
 from grading.models import GradeRecord, User
 from publication.models import VersionFile
+from publication.services.exports import export_request
 from publication.services.lists import list_publish
 from publication.tests import builders
 from tests import factories
@@ -40,3 +41,21 @@ def test_the_worker_renders_a_published_version(worker, monkeypatch):  # noqa: F
         worker.read_text(errors="replace")
     )
     assert all(f.rows == 1 and len(f.sha256) == 64 for f in files)
+
+
+def test_the_worker_writes_an_official_list(worker, monkeypatch):  # noqa: F811
+    monkeypatch.undo()
+    city = builders.staff(User.Role.CITY, "410100")
+    builders.decided(
+        factories.enterprise(county="410184", name="新郑市甲包装有限公司"),
+        "A",
+        source=GradeRecord.Source.IMPORT,
+    )
+    export = export_request(actor=city, kind="province_ab", region=city.region)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        export.refresh_from_db()
+        if export.status in ("ready", "failed"):
+            break
+        time.sleep(0.5)
+    assert (export.status, export.rows) == ("ready", 1), worker.read_text(errors="replace")

@@ -26,6 +26,7 @@ def exports(request):
     if request.method == "POST":
         region = reach.filter(code=request.POST.get("region") or "").first()
         year = request.POST.get("year") or ""
+        month = request.POST.get("month") or ""
         try:
             if region is None:
                 raise ValidationError(_("请选择本辖区内的区划"))
@@ -34,6 +35,7 @@ def exports(request):
                 kind=request.POST.get("kind") or "",
                 region=region,
                 year=int(year) if year.isdigit() else None,
+                params={"month": int(month)} if month.isdigit() else None,
             )
         except (ValidationError, PermissionDenied) as exc:
             messages.error(request, error_text(exc))
