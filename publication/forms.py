@@ -1,6 +1,7 @@
 """Forms of the publication pages: they validate input; the services decide."""
 
 from django import forms
+from django.db.models import Q as models_q
 from django.utils.translation import gettext_lazy as _
 
 from grading.models import Grade, User
@@ -129,3 +130,71 @@ class ImprovementForm(forms.Form):
             "severity", "code"
         )
         self.fields["indicator"].queryset = IndicatorCategory.objects.all()
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data]
+        return [single(data, initial)] if data else []
+
+
+class ReportForm(forms.Form):
+    """A public report (R-PUB-2). The enterprise by name (and USCC, when known) and county."""
+
+    enterprise_name = forms.CharField(label=_("被举报企业名称"), max_length=200)
+    uscc = forms.CharField(label=_("统一社会信用代码（选填）"), max_length=18, required=False)
+    county = forms.ChoiceField(label=_("企业所在县（市、区）"), required=False)
+    kind = forms.ChoiceField(label=_("举报类型"))
+    content = forms.CharField(
+        label=_("举报内容"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("请说明企业等级或行为与实际不符的具体情况、时间和地点"),
+    )
+    files = MultipleFileField(
+        label=_("证据材料（选填）"),
+        required=False,
+        help_text=_("图片或PDF，最多5个文件，每个不超过10 MB"),
+    )
+    name = forms.CharField(label=_("姓名（选填）"), max_length=50, required=False)
+    contact = forms.CharField(
+        label=_("联系方式（选填）"),
+        max_length=100,
+        required=False,
+        help_text=_("仅承办举报的生态环境部门指定承办人可见，依法为举报人保密"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        from grading.models import Region
+        from publication.models import PublicReport
+
+        super().__init__(*args, **kwargs)
+        holds = Region.objects.filter(
+            models_q(level=Region.Level.COUNTY)
+            | models_q(level=Region.Level.CITY, reviews_as_county=True)
+        ).select_related("parent")
+        self.fields["county"].choices = [("", _("请选择"))] + [
+            (r.code, f"{r.parent.name} {r.name}" if r.level == "county" else r.name)
+            for r in holds.order_by("code")
+        ]
+        self.fields["kind"].choices = PublicReport.Kind.choices
+
+
+class ReportHandleForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("核实结果"))
+    note = forms.CharField(label=_("核实情况"), widget=forms.Textarea(attrs={"rows": 4}))
+
+    def __init__(self, *args, **kwargs):
+        from publication.models import PublicReport
+
+        super().__init__(*args, **kwargs)
+        self.fields["outcome"].choices = PublicReport.Outcome.choices

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from core.hooks import InboxSection, NavItem, register
 from grading.rules import allows
 from publication.selectors.notices import objection_list
+from publication.selectors.reports import report_list
 
 
 def hub_sections(user) -> list[dict]:
@@ -43,6 +44,12 @@ def hub_sections(user) -> list[dict]:
             _("按文件格式导出报送清单和正面清单"),
         ),
         (
+            "publication.view_reports",
+            "publication:reports",
+            _("公众举报"),
+            _("核实本辖区收到的举报并记录结果（R-PUB-2）"),
+        ),
+        (
             "publication.view_handlers",
             "publication:handlers",
             _("指定承办人"),
@@ -63,18 +70,31 @@ def nav_items(user) -> list[NavItem]:
 
 
 def inbox_sections(user) -> list[InboxSection]:
-    if not allows(user, "publication.handle_objection"):
-        return []
-    waiting = objection_list(viewer=user).filter(status="open")
-    return [
-        InboxSection(
-            key="objections",
-            title=_("待处理的公示异议"),
-            items=waiting[:50],
-            count=waiting.count(),
-            template="publication/inbox/objections.html",
+    sections = []
+    if allows(user, "publication.handle_objection"):
+        waiting = objection_list(viewer=user).filter(status="open")
+        sections.append(
+            InboxSection(
+                key="objections",
+                title=_("待处理的公示异议"),
+                items=waiting[:50],
+                count=waiting.count(),
+                template="publication/inbox/objections.html",
+            )
         )
-    ]
+    if allows(user, "publication.handle_report"):
+        waiting = report_list(viewer=user, status="received")
+        if waiting.exists():
+            sections.append(
+                InboxSection(
+                    key="reports",
+                    title=_("待核实的公众举报"),
+                    items=waiting[:50],
+                    count=waiting.count(),
+                    template="publication/inbox/reports.html",
+                )
+            )
+    return sections
 
 
 def register_hooks() -> None:

@@ -176,3 +176,34 @@ REFUSALS["publication.view_dashboard"] = _("只能查看本辖区的目标进展
 #: R-TGT-2: the county draws up its improvement list (a city or the province reads it).
 rules.add_perm("publication.edit_improvement", is_county_staff & region_within_reach)
 REFUSALS["publication.edit_improvement"] = _("只有企业所属县级生态环境部门可以填报绩效提升企业清单")
+
+
+# --- Public reports (R-PUB-2) ------------------------------------------------------------------
+
+
+def _report_county(obj):
+    return obj.county if obj is not None and hasattr(obj, "county") else obj
+
+
+@rules.predicate
+def of_reports_county(user, report) -> bool:
+    """The user is staff of the county-level bureau the report went to (any when none)."""
+    if report is None:
+        return True
+    county = _report_county(report)
+    return county is not None and user.region_id == county.pk
+
+
+#: The reports go to the bureau of the enterprise's county-level unit (济源's own bureau for
+#: 济源, a city reviewing as a county); its staff read them.
+rules.add_perm("publication.view_reports", is_regional_staff & of_reports_county)
+#: R-PUB-2: who reported, the evidence and the outcome: the bureau's designated handlers only.
+rules.add_perm(
+    "publication.handle_report", is_regional_staff & of_reports_county & is_designated_handler
+)
+REFUSALS.update(
+    {
+        "publication.view_reports": _("举报由企业所在县级生态环境部门核实处理"),
+        "publication.handle_report": _("只有承办举报的县级生态环境部门指定的承办人可以处理举报"),
+    }
+)

@@ -9,6 +9,7 @@ from publication.views import (
     lists,
     notices,
     positive,
+    reports,
 )
 
 app_name = "publication"
@@ -27,4 +28,11 @@ urlpatterns = [
     path("exports/<int:pk>/download/", exports.export_download, name="export-download"),
     path("dashboard/", dashboard.dashboard_view, name="dashboard"),
     path("improvement/", improvement.improvement, name="improvement"),
+    path("reports/", reports.reports, name="reports"),
+    path("reports/<int:pk>/", reports.report_detail, name="report"),
+    path(
+        "reports/<int:pk>/evidence/<int:evidence_pk>/",
+        reports.report_evidence,
+        name="report-evidence",
+    ),
 ]

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from publication.views import lists_public, positive, public
+from publication.views import lists_public, positive, public, reports
 
 app_name = "public"
 urlpatterns = [
@@ -17,4 +17,6 @@ urlpatterns = [
     path("lists/<str:code>/<int:number>/<str:fmt>/", lists_public.download, name="download"),
     path("search/", lists_public.search, name="search"),
     path("positive/", positive.public_positive, name="positive"),
+    path("report/", reports.report_new, name="report"),
+    path("report/lodged/", reports.report_lodged, name="report-lodged"),
 ]

@@ -8,13 +8,22 @@ from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from declarations.api import RejectUnknownFieldsMixin
-from publication.models import ListRow, ListVersion, Notice, NoticeItem, VersionFile
+from grading.models import Region
+from publication.models import (
+    ListRow,
+    ListVersion,
+    Notice,
+    NoticeItem,
+    PublicReport,
+    VersionFile,
+)
 from publication.selectors import notices as selectors
 from publication.selectors.lists import (
     issuers,
@@ -27,6 +36,7 @@ from publication.selectors.lists import (
 )
 from publication.selectors.positive import public_positive_rows
 from publication.services.notices import objection_lodge
+from publication.services.reports import report_lodge
 
 
 class PublicThrottle(AnonRateThrottle):
@@ -309,5 +319,47 @@ class PublicRoot(PublicAPIView, APIView):
                 "notices": reverse("public-api:notices"),
                 "lists": reverse("public-api:lists"),
                 "positive": reverse("public-api:positive"),
+                "reports": reverse("public-api:report-lodge"),
             }
         )
+
+
+class ReportLodgeSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    enterprise_name = serializers.CharField(allow_blank=True, max_length=200)
+    uscc = serializers.CharField(required=False, allow_blank=True, default="", max_length=18)
+    county = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="企业所在县（市、区）区划代码"
+    )
+    kind = serializers.ChoiceField(choices=PublicReport.Kind.choices)
+    content = serializers.CharField(allow_blank=True)
+    files = serializers.ListField(child=serializers.FileField(), required=False, default=list)
+    name = serializers.CharField(required=False, allow_blank=True, default="", max_length=50)
+    contact = serializers.CharField(required=False, allow_blank=True, default="", max_length=100)
+
+
+class ReportLodged(serializers.Serializer):
+    receipt = serializers.CharField()
+
+
+class PublicReportLodge(PublicAPIView, APIView):
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    @extend_schema(request=ReportLodgeSerializer, responses={201: ReportLodged})
+    def post(self, request):
+        """Report that an enterprise's grade or conduct is wrong (R-PUB-2); answers only the
+        receipt number. Evidence files as ``files`` (multipart)."""
+        serializer = ReportLodgeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        v = serializer.validated_data
+        county = Region.objects.filter(code=v["county"]).first() if v["county"] else None
+        report = report_lodge(
+            kind=v["kind"],
+            content=v["content"],
+            enterprise_name=v["enterprise_name"],
+            uscc=v["uscc"],
+            county=county,
+            files=v["files"],
+            name=v["name"],
+            contact=v["contact"],
+        )
+        return Response({"receipt": report.receipt}, status=status.HTTP_201_CREATED)

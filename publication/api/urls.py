@@ -5,6 +5,7 @@ from publication.api.dashboard import DashboardView
 from publication.api.exports import ExportViewSet, PositiveViewSet
 from publication.api.improvement import ImprovementViewSet
 from publication.api.notices import NoticeViewSet, ObjectionViewSet
+from publication.api.reports import ReportViewSet
 
 router = SimpleRouter()
 router.register("notices", NoticeViewSet, basename="notice")
@@ -12,6 +13,7 @@ router.register("objections", ObjectionViewSet, basename="objection")
 router.register("positive", PositiveViewSet, basename="positive")
 router.register("exports", ExportViewSet, basename="export")
 router.register("improvement", ImprovementViewSet, basename="improvement")
+router.register("reports", ReportViewSet, basename="report")
 
 app_name = "publication-api"
 urlpatterns = [

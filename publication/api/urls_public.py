@@ -20,4 +20,5 @@ urlpatterns = [
         name="rows",
     ),
     path("positive/", public.PublicPositiveRows.as_view(), name="positive"),
+    path("reports/", public.PublicReportLodge.as_view(), name="report-lodge"),
 ]

@@ -3,6 +3,7 @@ from publication.models.handlers import HandlerDesignation
 from publication.models.improvement import ImprovementEntry
 from publication.models.lists import ListRow, ListVersion, VersionFile
 from publication.models.notices import Notice, NoticeItem, Objection
+from publication.models.reports import PublicReport, ReportEvidence
 from publication.models.tiers import POSITIVE_GRADES, TIER_GRADES, Tier
 
 __all__ = [
@@ -16,6 +17,8 @@ __all__ = [
     "Notice",
     "NoticeItem",
     "Objection",
+    "PublicReport",
+    "ReportEvidence",
     "Tier",
     "VersionFile",
 ]
