@@ -132,6 +132,7 @@ class PublicNoticeDetail(PublicAPIView, APIView):
         data = PublicNoticeSerializer(notice).data
         items = selectors.public_notice_items(notice=notice)
         data["items"] = PublicNoticeItemSerializer(items, many=True).data
+        data["objections"] = reverse("public-api:objection-lodge", args=[notice.number])
         return Response(data)
 
 
