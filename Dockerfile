@@ -15,6 +15,7 @@ COPY grading ./grading
 COPY declarations ./declarations
 COPY review ./review
 COPY emergency_list ./emergency_list
+COPY publication ./publication
 COPY demo ./demo
 RUN pip install --no-cache-dir .
 COPY . .

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "declarations",
     "review",
     "emergency_list",
+    "publication",
     "demo",
 ]
 
@@ -246,6 +247,8 @@ REST_FRAMEWORK = {
         # POST /api/v1/auth/token/: per address (a bureau's office shares one) and per account.
         "token_address": env.str("TOKEN_RATE_PER_ADDRESS", default="30/min"),
         "token_account": env.str("TOKEN_RATE_PER_ACCOUNT", default="10/min"),
+        # /api/v1/public/: anonymous reads, per address.
+        "public": env.str("PUBLIC_API_RATE", default="120/min"),
     },
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "core.api.Pagination",
@@ -294,5 +297,9 @@ GRADING.update(
         "TRUSTED_PROXIES": env.int("TRUSTED_PROXIES", default=0),
         # R-GUAR-2: the lowest grade a guarantee-class enterprise of a key industry may hold.
         "GUARANTEE_MIN_GRADE": env.str("GUARANTEE_MIN_GRADE", default="B"),
+        # Public notice (公示) length in working days unless the bureau sets another.
+        "NOTICE_WORKDAYS": env.int("NOTICE_WORKDAYS", default=5),
+        # Writes without an account (objections, reports): (count, seconds) per address.
+        "PUBLIC_WRITE_LIMITS": {"objection": (5, 3600), "report": (5, 3600)},
     }
 )

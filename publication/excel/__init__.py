@@ -1,0 +1,1 @@
+"""Excel files the worker writes (openpyxl write-only), one module per list."""
