@@ -1,4 +1,7 @@
-"""Rendering the approval form (审核意见表, 002 附件1; R-REV-4, R-REV-5) of a signed opinion.
+"""Rendering the form of a signed opinion (002 附件1): the approval form (审核意见表; R-REV-4,
+R-REV-5) of a first review, city review or province check, and the on-site verification form
+(现场核查意见表; R-REV-3) of the panel's on-site record, with the visit date and the panel's
+核查情况 and 核查结论.
 
 The worker (``review.tasks.render_approval_form``) calls ``approval_form_render`` for one
 ``ApprovalForm`` row. The form shows what the reviewed version froze (enterprise, industry,
@@ -17,17 +20,37 @@ from django.utils import timezone
 from core.documents import render_pdf
 from declarations.models import Declaration
 from grading.models import User
-from review.models import ApprovalForm
+from review.models import ApprovalForm, Opinion
 from review.services.decisions import decision_label
 
 logger = logging.getLogger(__name__)
 
 TEMPLATE = "review/approval_form.html"
+#: The on-site record has its own form (现场核查意见表); every other kind the approval form.
+TEMPLATES = {Opinion.Kind.ON_SITE: "review/onsite_form.html"}
 
 
-def _chinese_date(moment) -> str:
-    day = timezone.localdate(moment)
+def chinese_date(moment) -> str:
+    """A date (or a moment, in local time) as printed on forms: 2026年3月5日."""
+    day = moment if not hasattr(moment, "hour") else timezone.localdate(moment)
     return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _verification(opinion: Opinion) -> dict | None:
+    """What the on-site form adds: the visit date, the recommended grade, the rectifications
+    required and how many photos were taken."""
+    verification = getattr(opinion, "verification", None)
+    if verification is None:
+        return None
+    return {
+        "visited_on": chinese_date(verification.visited_on),
+        "recommended_grade": verification.recommended_grade.name,
+        "rectifications": [
+            {"requirement": r.requirement, "due_on": chinese_date(r.due_on)}
+            for r in verification.rectifications.all()
+        ],
+        "photos": verification.photos.count(),
+    }
 
 
 def _signer_line(user: User) -> dict:
@@ -43,6 +66,14 @@ def _signer_line(user: User) -> dict:
         if user.region_id:
             capacity = f"{user.region.name} · {capacity}"
     return {"name": user.display_name, "capacity": capacity}
+
+
+def _signers_in_order(opinion: Opinion) -> list[User]:
+    """Staff by role, then experts; on the on-site form the panel's experts come first."""
+    signers = opinion.signers.select_related("region", "expert_profile").order_by("role", "pk")
+    if opinion.kind != Opinion.Kind.ON_SITE:
+        return list(signers)
+    return sorted(signers, key=lambda u: u.role != User.Role.EXPERT)
 
 
 def approval_form_context(form: ApprovalForm) -> dict:
@@ -61,7 +92,8 @@ def approval_form_context(form: ApprovalForm) -> dict:
         "industry_name": snap.get("industry", declaration.industry.name),
         "requested_grade": snap.get("requested_grade", declaration.requested_grade.name),
         "control_type": dict(Declaration.ControlType.choices).get(control_type, control_type),
-        "signed_on": _chinese_date(opinion.signed_at),
+        "signed_on": chinese_date(opinion.signed_at),
+        "verification": _verification(opinion),
         "decision_label": decision_label(opinion),
         "indicators": [
             {
@@ -71,12 +103,7 @@ def approval_form_context(form: ApprovalForm) -> dict:
             }
             for i in opinion.indicators.select_related("indicator_row__category")
         ],
-        "signers": [
-            _signer_line(u)
-            for u in opinion.signers.select_related("region", "expert_profile").order_by(
-                "role", "pk"
-            )
-        ],
+        "signers": [_signer_line(u) for u in _signers_in_order(opinion)],
         "generated_at": timezone.localtime(),
     }
 
@@ -101,7 +128,8 @@ def approval_form_render(form_pk: int) -> str:
         return form.sha256
     ApprovalForm.objects.filter(pk=form_pk).update(status=ApprovalForm.Status.RUNNING, error="")
     try:
-        pdf = render_pdf(template=TEMPLATE, context=approval_form_context(form))
+        template = TEMPLATES.get(form.opinion.kind, TEMPLATE)
+        pdf = render_pdf(template=template, context=approval_form_context(form))
     except Exception as exc:
         logger.exception("approval form %s failed to render", form_pk)
         ApprovalForm.objects.filter(pk=form_pk).update(

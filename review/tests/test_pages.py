@@ -109,10 +109,13 @@ def test_rectification_is_reported_by_the_enterprise_and_verified_by_the_city(
     assert (item.status, item.followed_up_by) == (Rectification.Status.VERIFIED, city_user)
 
 
-def test_an_on_site_opinion_has_no_approval_form_to_render_again(verified_case, city_user):
+def test_r_rev_3_the_on_site_form_is_asked_again_from_the_case_page(verified_case, city_user):
     onsite = verified_case.opinions.get(kind="on_site")
     response = signed_in(city_user).post(f"/review/opinions/{onsite.pk}/form/", follow=True)
-    assert "该类意见不生成审核意见表" in shown(response)
+    assert "已重新生成现场核查意见表（新版本，原文件保留）" in shown(response)
+    assert onsite.forms.count() == 2
+    page = signed_in(city_user).get(f"/review/cases/{verified_case.pk}/").content.decode()
+    assert "重新生成现场核查意见表" in page
 
 
 def test_photos_and_forms_are_404_outside_reach(verified_case, other_county_user):
