@@ -179,6 +179,13 @@ class SampleForm(forms.Form):
     seed = forms.IntegerField(label=_("随机种子（留空自动生成）"), required=False, min_value=1)
 
 
+class SpotCheckPolicyForm(forms.Form):
+    min_per_industry = forms.IntegerField(
+        label=_("每个行业最少抽查数"), min_value=1, max_value=1000
+    )
+    min_decided = forms.IntegerField(label=_("判定合格率的最少核查数"), min_value=1, max_value=1000)
+
+
 class SpotCheckResultForm(forms.Form):
     passed = forms.TypedChoiceField(
         label=_("核查结果"),
@@ -187,8 +194,18 @@ class SpotCheckResultForm(forms.Form):
     )
     findings = forms.CharField(label=_("核查情况"), widget=forms.Textarea(attrs={"rows": 2}))
     downgrade_to = forms.ModelChoiceField(
-        queryset=Grade.objects.all(), label=_("降为（默认下一级）"), required=False
+        queryset=Grade.objects.none(),
+        label=_("降为（不符合时必选）"),
+        required=False,
+        empty_label=_("降为……（不符合时必选）"),
     )
+
+    def __init__(self, *args, grades=(), **kwargs):
+        """``grades``: those the item may be downgraded to (below its grade, of its scheme)."""
+        super().__init__(*args, **kwargs)
+        self.fields["downgrade_to"].queryset = Grade.objects.filter(
+            pk__in=[g.pk for g in grades]
+        ).order_by("severity")
 
 
 class ProposalDecideForm(forms.Form):

@@ -23,6 +23,7 @@ from grading.rules import (
     allows,
     enterprise_in_reach,
     is_active_user,
+    is_admin,
     is_bureau_staff,
     is_city_or_above,
     is_city_staff,
@@ -137,6 +138,21 @@ def units_in_reach(user, units: QuerySet | None) -> bool:
     return units.exists() and not units.exclude(pk__in=reach.values("pk")).exists()
 
 
+@rules.predicate
+def drew_the_sample(user, obj) -> bool:
+    """R-REV-9: the bureau (province or city) whose spot check a sample, or the downgrade
+    proposal of a sample, is: its own staff act on it; the administrator on any. A proposal
+    made before samples had an area is the province's."""
+    if obj is None or is_admin(user):
+        return True
+    region_id = getattr(obj, "region_id", None)
+    if region_id is None and getattr(obj, "sample_id", None):
+        region_id = obj.sample.region_id
+    if region_id is None:
+        return is_province_staff(user)
+    return (is_city_staff(user) or is_province_staff(user)) and user.region_id == region_id
+
+
 #: The city bureau over the case's county.
 is_case_city_staff = is_city_staff & case_in_reach
 #: Staff bound to a county, city or province bureau (the administrator is not).
@@ -172,8 +188,12 @@ rules.add_perm("review.record_conflict", is_the_expert | is_city_or_above)
 #: R-REV-8: city and province staff blacklist an expert; only the province lifts it.
 rules.add_perm("review.blacklist_expert", is_city_or_above)
 rules.add_perm("review.lift_blacklisting", is_province_or_admin)
-#: R-REV-9: the province draws samples, records their checks and decides industry downgrades.
-rules.add_perm("review.spot_check", is_province_or_admin)
+#: R-REV-9 (002 第十四条 "省、市"): the province and the cities draw samples of the graded
+#: enterprises of their counties; each records the checks of its own samples and decides the
+#: industry downgrades they propose; the province sets the thresholds.
+rules.add_perm("review.spot_check", is_city_staff | is_province_or_admin)
+rules.add_perm("review.check_sample", drew_the_sample)
+rules.add_perm("review.set_spot_check_policy", is_province_or_admin)
 #: The county grades its small-micro enterprises C or D directly.
 rules.add_perm("review.grade_directly", is_county_staff & enterprise_in_reach)
 #: R-REV-11: the bureaus follow last year's A and B that re-apply.
@@ -211,7 +231,9 @@ REFUSALS: dict[str, object | Callable[[User, object], str]] = {
     "review.record_conflict": _("只有专家本人或市级、省级生态环境部门可以登记回避关系"),
     "review.blacklist_expert": _("只有市级、省级生态环境部门可以将专家列入黑名单"),
     "review.lift_blacklisting": _("只有省级生态环境部门可以解除专家黑名单"),
-    "review.spot_check": _("只有省级生态环境部门可以组织抽查复核"),
+    "review.spot_check": _("只有省级、市级生态环境部门可以组织抽查复核"),
+    "review.check_sample": _("只有组织该次抽查的生态环境部门可以记录核查结果和处理降级建议"),
+    "review.set_spot_check_policy": _("只有省级生态环境部门可以设置抽查规则"),
     "review.grade_directly": _("只有企业所属县级生态环境部门可以直接评定"),
     "review.view_reapplications": _("只有生态环境部门可以查看应重新申报的企业"),
 }

@@ -3,7 +3,12 @@ from review.models.cases import IndicatorOpinion, Opinion, ReviewCase
 from review.models.documents import ApprovalForm
 from review.models.experts import ExpertBlacklisting, ExpertConflict, Panel, PanelMember
 from review.models.onsite import OnSiteVerification, Rectification, VerificationPhoto
-from review.models.sampling import IndustryDowngradeProposal, SpotCheckItem, SpotCheckSample
+from review.models.sampling import (
+    IndustryDowngradeProposal,
+    SpotCheckItem,
+    SpotCheckPolicy,
+    SpotCheckSample,
+)
 
 __all__ = [
     "ApprovalForm",
@@ -19,6 +24,7 @@ __all__ = [
     "Rectification",
     "ReviewCase",
     "SpotCheckItem",
+    "SpotCheckPolicy",
     "SpotCheckSample",
     "VerificationPhoto",
 ]

@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from grading.models import Region, User
+from review.models import SpotCheckSample
 from review.rules import allows, refusal, require, stage_for
 from review.services.bundles import bundle_units
 from review.tests import builders
@@ -71,6 +72,8 @@ def world(people, at_city, city_user):
         "first_review": lambda: case.opinions.get(kind="first_review"),
         "panel_expert": lambda: people["panel_expert"],
         "xinzheng_units": lambda: bundle_units(Region.objects.get(code="410184")),
+        "zhengzhou_sample": lambda: SpotCheckSample(region=Region.objects.get(code="410100")),
+        "province_sample": lambda: SpotCheckSample(region=Region.objects.get(code="410000")),
     }
 
 
@@ -98,7 +101,10 @@ TABLE = [
     ),
     ("review.blacklist_expert", "none", {"city", "other_city", "province", "admin"}),
     ("review.lift_blacklisting", "none", {"province", "admin"}),
-    ("review.spot_check", "none", {"province", "admin"}),
+    ("review.spot_check", "none", {"city", "other_city", "province", "admin"}),
+    ("review.set_spot_check_policy", "none", {"province", "admin"}),
+    ("review.check_sample", "zhengzhou_sample", {"city", "admin"}),
+    ("review.check_sample", "province_sample", {"province", "admin"}),
     ("review.grade_directly", "enterprise", {"county"}),
     ("review.view_reapplications", "none", BUREAUS),
 ]
