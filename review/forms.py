@@ -153,6 +153,12 @@ class _ExpertChoiceForm(forms.Form):
 class ConflictForm(_ExpertChoiceForm):
     expert = forms.ModelChoiceField(queryset=User.objects.none(), label=_("专家"))
     enterprise_uscc = forms.CharField(label=_("企业统一社会信用代码"), max_length=18)
+    enterprise_name = forms.CharField(
+        label=_("企业名称"),
+        max_length=200,
+        required=False,
+        help_text=_("专家本人申报时须填写企业全称，与统一社会信用代码相符"),
+    )
     kind = forms.ChoiceField(label=_("回避类型"), choices=ExpertConflict.Kind.choices)
     note = forms.CharField(label=_("说明"), required=False, max_length=300)
 

@@ -14,11 +14,11 @@ from collections.abc import Callable
 
 import rules
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from grading.jurisdiction import county_units_for
-from grading.models import User
+from grading.models import Region, User
 from grading.rules import (
     allows,
     enterprise_in_reach,
@@ -35,7 +35,7 @@ from grading.rules import (
     region_is_in_reach,
     role_label,
 )
-from review.models import ReviewCase
+from review.models import PoolMembership, ReviewCase
 
 Stage = ReviewCase.Stage
 
@@ -65,6 +65,27 @@ def stage_for(user) -> str:
     if not getattr(user, "is_authenticated", False):
         return ""
     return _STAGE_OF_ROLE.get(user.role, "")
+
+
+def pools_in_reach(user) -> QuerySet[Region]:
+    """The expert pools a bureau works with (002 第八条; 003 四): the administrator and the
+    province every pool of the province, a city its own pool and the provincial one."""
+    pools = Region.objects.filter(level__in=(Region.Level.PROVINCE, Region.Level.CITY))
+    if not is_active_user(user):
+        return pools.none()
+    if is_admin(user):
+        return pools
+    region = user.region
+    if region is None or not (is_city_staff(user) or is_province_staff(user)):
+        return pools.none()
+    if is_province_staff(user):
+        return pools.filter(Q(pk=region.pk) | Q(parent=region))
+    return pools.filter(Q(pk=region.pk) | Q(pk=region.parent_id))
+
+
+def pools_for_case_city(city: Region) -> QuerySet[Region]:
+    """The pools a city forms a panel from: its own and the provincial one."""
+    return Region.objects.filter(Q(pk=city.pk) | Q(pk=city.parent_id))
 
 
 # --- Predicates -------------------------------------------------------------------------------
@@ -130,6 +151,37 @@ def is_the_expert(user, expert) -> bool:
 
 
 @rules.predicate
+def expert_in_reach(user, expert) -> bool:
+    """R-REV-6..8: the expert sits in one of the pools the user works with."""
+    if expert is None or is_admin(user):
+        return True
+    return PoolMembership.objects.filter(
+        expert=expert, removed_at__isnull=True, pool__in=pools_in_reach(user)
+    ).exists()
+
+
+@rules.predicate
+def expert_in_own_pool(user, expert) -> bool:
+    """The expert sits in the user's own pool: a city's pool for its staff; for the province
+    and the administrator, any pool of the province."""
+    if expert is None or is_province_or_admin(user):
+        return expert_in_reach(user, expert)
+    return PoolMembership.objects.filter(
+        expert=expert, removed_at__isnull=True, pool_id=user.region_id
+    ).exists()
+
+
+@rules.predicate
+def manages_pool(user, pool) -> bool:
+    """A city manages its own pool; the province the provincial pool and its cities'."""
+    if pool is None or is_admin(user):
+        return True
+    if is_province_staff(user):
+        return pool.pk == user.region_id or pool.parent_id == user.region_id
+    return is_city_staff(user) and pool.pk == user.region_id
+
+
+@rules.predicate
 def units_in_reach(user, units: QuerySet | None) -> bool:
     """Every county-level unit of ``units`` lies in the user's jurisdiction."""
     if units is None:
@@ -181,12 +233,17 @@ rules.add_perm("review.verify_rectification", is_panel_member | is_case_city_sta
 rules.add_perm("review.rerender_approval_form", is_bureau_staff & case_in_reach)
 #: R-REV-4: county, city and province staff bundle the forms of their own jurisdiction.
 rules.add_perm("review.request_bundle", is_regional_staff & units_in_reach)
-#: R-REV-6..8: city and province staff see the whole expert pool, an expert itself.
+#: R-REV-6..8: city and province staff see the experts of the pools they work with (a city
+#: its own and the provincial pool), an expert itself.
 rules.add_perm("review.view_experts", is_city_or_above | is_expert)
-#: R-REV-7: a conflict is declared by the expert or recorded by city or province staff.
-rules.add_perm("review.record_conflict", is_the_expert | is_city_or_above)
-#: R-REV-8: city and province staff blacklist an expert; only the province lifts it.
-rules.add_perm("review.blacklist_expert", is_city_or_above)
+#: A city adds experts to its own pool and ends their membership; the province to any pool.
+rules.add_perm("review.manage_pool", is_city_or_above & manages_pool)
+#: R-REV-7: a conflict is declared by the expert or recorded by city or province staff for an
+#: expert of their pools (and an enterprise of their jurisdiction, checked by the service).
+rules.add_perm("review.record_conflict", is_the_expert | (is_city_or_above & expert_in_reach))
+#: R-REV-8: a city blacklists an expert of its own pool, the province any; only the province
+#: lifts it.
+rules.add_perm("review.blacklist_expert", is_city_or_above & expert_in_own_pool)
 rules.add_perm("review.lift_blacklisting", is_province_or_admin)
 #: R-REV-9 (002 第十四条 "省、市"): the province and the cities draw samples of the graded
 #: enterprises of their counties; each records the checks of its own samples and decides the
@@ -210,6 +267,12 @@ def _sign_refusal(user, case) -> str:
     return str(_("只有该企业所属%(who)s可以作出此项审核") % {"who": role_label(role)})
 
 
+def _blacklist_refusal(user, expert) -> str:
+    if not is_city_or_above(user):
+        return str(_("只有市级、省级生态环境部门可以将专家列入黑名单"))
+    return str(_("市级生态环境部门只能将本市专家库中的专家列入黑名单，其他情形请报省级"))
+
+
 def _bundle_refusal(user, units) -> str:
     if not is_regional_staff(user):
         return str(_("只有生态环境部门工作人员可以批量生成审核意见表"))
@@ -228,8 +291,9 @@ REFUSALS: dict[str, object | Callable[[User, object], str]] = {
     "review.rerender_approval_form": _("只有生态环境部门可以重新生成审核意见表"),
     "review.request_bundle": _bundle_refusal,
     "review.view_experts": _("只有市级、省级生态环境部门和专家本人可以查看专家库"),
+    "review.manage_pool": _("市级生态环境部门管理本市专家库，省级生态环境部门管理省级专家库"),
     "review.record_conflict": _("只有专家本人或市级、省级生态环境部门可以登记回避关系"),
-    "review.blacklist_expert": _("只有市级、省级生态环境部门可以将专家列入黑名单"),
+    "review.blacklist_expert": _blacklist_refusal,
     "review.lift_blacklisting": _("只有省级生态环境部门可以解除专家黑名单"),
     "review.spot_check": _("只有省级、市级生态环境部门可以组织抽查复核"),
     "review.check_sample": _("只有组织该次抽查的生态环境部门可以记录核查结果和处理降级建议"),

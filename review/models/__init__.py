@@ -1,7 +1,13 @@
 from review.models.bundles import ApprovalFormBundle
 from review.models.cases import IndicatorOpinion, Opinion, ReviewCase
 from review.models.documents import ApprovalForm
-from review.models.experts import ExpertBlacklisting, ExpertConflict, Panel, PanelMember
+from review.models.experts import (
+    ExpertBlacklisting,
+    ExpertConflict,
+    Panel,
+    PanelMember,
+    PoolMembership,
+)
 from review.models.onsite import OnSiteVerification, Rectification, VerificationPhoto
 from review.models.sampling import (
     IndustryDowngradeProposal,
@@ -21,6 +27,7 @@ __all__ = [
     "Opinion",
     "Panel",
     "PanelMember",
+    "PoolMembership",
     "Rectification",
     "ReviewCase",
     "SpotCheckItem",

@@ -1,9 +1,63 @@
-"""Experts in the pool, their conflicts of interest and the blacklist (R-REV-6..8), and the
-panels a city forms for material review and on-site verification."""
+"""Experts in the pools (a pool per city and the provincial pool; 002 第八条, 003 四), their
+conflicts of interest and the blacklist (R-REV-6..8), and the panels a city forms for
+material review and on-site verification."""
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+
+class PoolMembership(models.Model):
+    """An expert in a city's pool or in the provincial pool. A city forms panels from its own
+    pool and the provincial one; leaving a pool ends the membership, never deletes it."""
+
+    expert = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("专家"),
+        on_delete=models.PROTECT,
+        related_name="pool_memberships",
+    )
+    pool = models.ForeignKey(
+        "grading.Region",
+        verbose_name=_("专家库"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("省辖市专家库或省级专家库"),
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("入库登记人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    added_at = models.DateTimeField(_("入库时间"), auto_now_add=True)
+    removed_at = models.DateTimeField(_("出库时间"), null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("出库登记人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    removed_reason = models.TextField(_("出库原因"), blank=True)
+
+    class Meta:
+        verbose_name = _("专家库成员")
+        verbose_name_plural = _("专家库成员")
+        ordering = ["pool__code", "added_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["expert", "pool"],
+                condition=models.Q(removed_at__isnull=True),
+                name="one_active_membership_per_pool",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pool} / {self.expert}"
 
 
 class ExpertConflict(models.Model):

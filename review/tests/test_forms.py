@@ -185,9 +185,7 @@ def test_r_rev_3_onsite_opinion_is_rendered_as_the_verification_form(
     from review.tests import builders as review_builders
 
     second = factories.staff_user("county", "410184")
-    expert = factories.expert_user(
-        employer="郑州大学", title="教授", industries=[review_builders.industry("N31")]
-    )
+    expert = review_builders.expert("N31", employer="郑州大学", title="教授")
     case = first_review_open(actor=county_user, declaration=submitted(enterprise_user))
     with django_capture_on_commit_callbacks(execute=True):
         review_builders.county_recommend(case, [county_user, second])

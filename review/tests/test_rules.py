@@ -72,6 +72,7 @@ def world(people, at_city, city_user):
         "first_review": lambda: case.opinions.get(kind="first_review"),
         "panel_expert": lambda: people["panel_expert"],
         "xinzheng_units": lambda: bundle_units(Region.objects.get(code="410184")),
+        "zhengzhou_pool": lambda: Region.objects.get(code="410100"),
         "zhengzhou_sample": lambda: SpotCheckSample(region=Region.objects.get(code="410100")),
         "province_sample": lambda: SpotCheckSample(region=Region.objects.get(code="410000")),
     }
@@ -100,6 +101,9 @@ TABLE = [
         {"city", "other_city", "province", "admin"} | {"panel_expert"},
     ),
     ("review.blacklist_expert", "none", {"city", "other_city", "province", "admin"}),
+    # The panel's expert is of the provincial pool: the province's to blacklist.
+    ("review.blacklist_expert", "panel_expert", {"province", "admin"}),
+    ("review.manage_pool", "zhengzhou_pool", {"city", "province", "admin"}),
     ("review.lift_blacklisting", "none", {"province", "admin"}),
     ("review.spot_check", "none", {"city", "other_city", "province", "admin"}),
     ("review.set_spot_check_policy", "none", {"province", "admin"}),

@@ -1,4 +1,5 @@
-"""The expert pool page: conflicts of interest (R-REV-7) and the blacklist (R-REV-8)."""
+"""The expert pool page: the experts of the viewer's pools, conflicts of interest within its
+jurisdiction (R-REV-7) and the blacklist (R-REV-8)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,7 +12,7 @@ from django.views.decorators.http import require_http_methods
 from core.forms import error_text
 from review import forms as rforms
 from review.rules import allows
-from review.selectors.experts import blacklisting_get, enterprise_by_uscc, expert_pool
+from review.selectors.experts import blacklisting_get, expert_pool
 from review.services import panels
 
 
@@ -23,16 +24,7 @@ def _post(request, action: str, form) -> str:
         return ""
     data = form.cleaned_data
     if action == "conflict":
-        enterprise = enterprise_by_uscc(data["enterprise_uscc"])
-        if enterprise is None:
-            raise ValidationError(_("未找到该统一社会信用代码的企业"))
-        panels.conflict_record(
-            actor=user,
-            expert=data["expert"],
-            enterprise=enterprise,
-            kind=data["kind"],
-            note=data["note"],
-        )
+        panels.conflict_declare(actor=user, **data)
         return _("回避关系已登记")
     if action == "blacklist":
         panels.expert_blacklist(actor=user, **data)
