@@ -5,8 +5,8 @@ from datetime import date
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from grading.models import Grade, Industry, User
-from review.models import ExpertBlacklisting, ExpertConflict, IndicatorOpinion
+from grading.models import Grade, Industry, Region, User
+from review.models import ExpertBlacklisting, ExpertConflict, IndicatorOpinion, ServiceEngagement
 from review.services.annual import DIRECT_GRADES
 from review.services.decisions import decisions_for
 
@@ -165,6 +165,63 @@ class ConflictForm(_ExpertChoiceForm):
 
 class BlacklistForm(_ExpertChoiceForm):
     expert = forms.ModelChoiceField(queryset=User.objects.none(), label=_("专家"))
+    reason = forms.ChoiceField(label=_("原因"), choices=ExpertBlacklisting.Reason.choices)
+    detail = forms.CharField(label=_("情况说明"), widget=forms.Textarea(attrs={"rows": 2}))
+    document_no = forms.CharField(label=_("文件编号"), required=False, max_length=100)
+
+
+class PoolAddForm(forms.Form):
+    pool = forms.ModelChoiceField(queryset=Region.objects.none(), label=_("列入专家库"))
+
+    def __init__(self, *args, pools, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["pool"].queryset = pools
+
+
+class PoolRemoveForm(forms.Form):
+    membership = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(label=_("出库原因"), required=False)
+
+
+class TrainingForm(forms.Form):
+    held_on = forms.DateField(label=_("培训日期"), widget=DATE)
+    title = forms.CharField(label=_("培训内容"), max_length=200)
+    organiser = forms.CharField(label=_("组织单位"), max_length=200)
+    hours = forms.DecimalField(label=_("学时"), max_digits=5, decimal_places=1, min_value=0.5)
+    certificate_no = forms.CharField(label=_("证书编号"), max_length=100, required=False)
+
+
+class UnitForm(forms.Form):
+    name = forms.CharField(label=_("单位名称"), max_length=200)
+    uscc = forms.CharField(label=_("统一社会信用代码"), max_length=18, required=False)
+    note = forms.CharField(
+        label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class UnitMemberForm(forms.Form):
+    expert = forms.ModelChoiceField(queryset=User.objects.none(), label=_("专家"))
+    since = forms.DateField(label=_("起始日期"), widget=DATE)
+
+    def __init__(self, *args, experts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["expert"].queryset = experts
+
+
+class UnitMemberEndForm(forms.Form):
+    member = forms.IntegerField(widget=forms.HiddenInput)
+    until = forms.DateField(label=_("截止日期"), widget=DATE)
+    reason = forms.CharField(label=_("情况说明"), required=False)
+
+
+class EngagementForm(forms.Form):
+    enterprise_uscc = forms.CharField(label=_("服务企业统一社会信用代码"), max_length=18)
+    service = forms.ChoiceField(label=_("服务内容"), choices=ServiceEngagement.Service.choices)
+    served_on = forms.DateField(label=_("服务日期"), widget=DATE)
+    note = forms.CharField(label=_("说明"), max_length=300, required=False)
+
+
+class UnitBlacklistForm(forms.Form):
     reason = forms.ChoiceField(label=_("原因"), choices=ExpertBlacklisting.Reason.choices)
     detail = forms.CharField(label=_("情况说明"), widget=forms.Textarea(attrs={"rows": 2}))
     document_no = forms.CharField(label=_("文件编号"), required=False, max_length=100)

@@ -35,7 +35,7 @@ from grading.rules import (
     region_is_in_reach,
     role_label,
 )
-from review.models import PoolMembership, ReviewCase
+from review.models import PoolMembership, ReviewCase, ServiceUnit
 
 Stage = ReviewCase.Stage
 
@@ -182,6 +182,23 @@ def manages_pool(user, pool) -> bool:
 
 
 @rules.predicate
+def service_unit_in_reach(user, unit: ServiceUnit | None) -> bool:
+    """The unit is kept by a bureau whose records the user works with (a city its own and the
+    province's, the province every city's)."""
+    return unit is None or pools_in_reach(user).filter(pk=unit.region_id).exists()
+
+
+@rules.predicate
+def keeps_service_unit(user, unit: ServiceUnit | None) -> bool:
+    """The user's bureau keeps the unit's record (the province any of the province)."""
+    if unit is None or is_admin(user):
+        return True
+    if is_province_staff(user):
+        return service_unit_in_reach(user, unit)
+    return is_city_staff(user) and unit.region_id == user.region_id
+
+
+@rules.predicate
 def units_in_reach(user, units: QuerySet | None) -> bool:
     """Every county-level unit of ``units`` lies in the user's jurisdiction."""
     if units is None:
@@ -245,6 +262,15 @@ rules.add_perm("review.record_conflict", is_the_expert | (is_city_or_above & exp
 #: lifts it.
 rules.add_perm("review.blacklist_expert", is_city_or_above & expert_in_own_pool)
 rules.add_perm("review.lift_blacklisting", is_province_or_admin)
+#: 002 第八条(1): the bureau that keeps an expert's pool records the trainings it attended.
+rules.add_perm("review.record_training", is_city_or_above & expert_in_own_pool)
+#: 002 第二十一条, R-REV-7, R-REV-8: technical service units, kept by a city or the province.
+rules.add_perm("review.view_service_units", is_city_or_above)
+rules.add_perm("review.keep_service_unit", is_city_or_above & keeps_service_unit)
+#: R-REV-7: an enterprise a unit served, recorded by a bureau over that enterprise (checked by
+#: the service) for a unit it works with.
+rules.add_perm("review.record_engagement", is_city_or_above & service_unit_in_reach)
+rules.add_perm("review.lift_unit_blacklisting", is_province_or_admin)
 #: R-REV-9 (002 第十四条 "省、市"): the province and the cities draw samples of the graded
 #: enterprises of their counties; each records the checks of its own samples and decides the
 #: industry downgrades they propose; the province sets the thresholds.
@@ -292,6 +318,11 @@ REFUSALS: dict[str, object | Callable[[User, object], str]] = {
     "review.request_bundle": _bundle_refusal,
     "review.view_experts": _("只有市级、省级生态环境部门和专家本人可以查看专家库"),
     "review.manage_pool": _("市级生态环境部门管理本市专家库，省级生态环境部门管理省级专家库"),
+    "review.record_training": _("只有专家所在专家库的管理部门可以登记培训记录"),
+    "review.view_service_units": _("只有市级、省级生态环境部门可以查看技术服务单位"),
+    "review.keep_service_unit": _("只有登记该技术服务单位的生态环境部门（或省级）可以维护其信息"),
+    "review.record_engagement": _("只有市级、省级生态环境部门可以登记技术服务记录"),
+    "review.lift_unit_blacklisting": _("只有省级生态环境部门可以解除技术服务单位黑名单"),
     "review.record_conflict": _("只有专家本人或市级、省级生态环境部门可以登记回避关系"),
     "review.blacklist_expert": _blacklist_refusal,
     "review.lift_blacklisting": _("只有省级生态环境部门可以解除专家黑名单"),

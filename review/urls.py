@@ -1,6 +1,6 @@
 from django.urls import path
 
-from review.views import annual, cases, experts, spot_checks
+from review.views import annual, cases, experts, spot_checks, units
 
 app_name = "review"
 urlpatterns = [
@@ -12,6 +12,9 @@ urlpatterns = [
     path("opinions/<int:opinion_pk>/form/", cases.approval_form_rerender, name="form-rerender"),
     path("photos/<int:pk>/", cases.photo_view, name="photo"),
     path("experts/", experts.experts, name="experts"),
+    path("experts/<str:username>/", experts.expert_detail, name="expert"),
+    path("units/", units.unit_list_page, name="units"),
+    path("units/<int:pk>/", units.unit_detail, name="unit"),
     path("spot-checks/", spot_checks.spot_checks, name="spot-checks"),
     path("spot-checks/<int:pk>/", spot_checks.sample_detail, name="sample"),
     path("proposals/<int:pk>/", spot_checks.proposal_decide, name="proposal"),

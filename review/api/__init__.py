@@ -8,10 +8,12 @@ reason for a role that may not read the resource); who may act, by the services 
 from review.api.cases import ReviewCaseViewSet
 from review.api.experts import ExpertViewSet
 from review.api.spot_checks import DowngradeProposalViewSet, SpotCheckSampleViewSet
+from review.api.units import ServiceUnitViewSet
 
 __all__ = [
     "DowngradeProposalViewSet",
     "ExpertViewSet",
     "ReviewCaseViewSet",
+    "ServiceUnitViewSet",
     "SpotCheckSampleViewSet",
 ]

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from declarations.api import RejectUnknownFieldsMixin
 from grading.models import User
 from grading.rules import is_expert
+from review.api.expert_records import ExpertRecordActions, ExpertRecordSerializer
 from review.api.permissions import ReadsExpertPool
 from review.models import ExpertBlacklisting, ExpertConflict
 from review.selectors.experts import expert_get, expert_pool, pool_get
@@ -72,6 +73,8 @@ class ExpertSerializer(serializers.ModelSerializer):
         help_text="回避关系（仅本辖区企业）",
     )
     pools = serializers.SerializerMethodField(help_text="所在专家库（区划代码）")
+    open_panels = serializers.IntegerField(read_only=True, help_text="正在进行的专家组数")
+    panels_this_year = serializers.IntegerField(read_only=True, help_text="本年度参加专家组数")
 
     class Meta:
         model = User
@@ -84,6 +87,8 @@ class ExpertSerializer(serializers.ModelSerializer):
             "employer_is_service_agency",
             "industries",
             "pools",
+            "open_panels",
+            "panels_this_year",
             "blacklistings",
             "conflicts",
         ]
@@ -118,7 +123,26 @@ class BlacklistRecordSerializer(RejectUnknownFieldsMixin, serializers.Serializer
     )
 
 
-class ExpertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ExpertDetailSerializer(ExpertSerializer):
+    record = serializers.SerializerMethodField(
+        help_text="培训、技术服务单位、经由技术服务单位发现的回避关系（本辖区）、工作量"
+    )
+
+    class Meta(ExpertSerializer.Meta):
+        fields = [*ExpertSerializer.Meta.fields, "record"]
+        read_only_fields = fields
+
+    @extend_schema_field(ExpertRecordSerializer)
+    def get_record(self, obj) -> dict:
+        return ExpertRecordSerializer(obj, context=self.context).data
+
+
+class ExpertViewSet(
+    ExpertRecordActions,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
     """The experts of the viewer's pools with conflicts (of its jurisdiction) and active
     blacklistings (R-REV-7, R-REV-8); an expert sees only itself."""
 
@@ -138,6 +162,9 @@ class ExpertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "viewer": self.request.user}
+
+    def get_serializer_class(self):
+        return ExpertDetailSerializer if self.action == "retrieve" else ExpertSerializer
 
     @extend_schema(
         parameters=[OpenApiParameter("pool", str, description="专家库区划代码（省辖市或省）")]

@@ -4,6 +4,7 @@ from review.models.documents import ApprovalForm
 from review.models.experts import (
     ExpertBlacklisting,
     ExpertConflict,
+    ExpertTraining,
     Panel,
     PanelMember,
     PoolMembership,
@@ -15,12 +16,19 @@ from review.models.sampling import (
     SpotCheckPolicy,
     SpotCheckSample,
 )
+from review.models.units import (
+    ServiceEngagement,
+    ServiceUnit,
+    ServiceUnitBlacklisting,
+    ServiceUnitMember,
+)
 
 __all__ = [
     "ApprovalForm",
     "ApprovalFormBundle",
     "ExpertBlacklisting",
     "ExpertConflict",
+    "ExpertTraining",
     "IndicatorOpinion",
     "IndustryDowngradeProposal",
     "OnSiteVerification",
@@ -30,6 +38,10 @@ __all__ = [
     "PoolMembership",
     "Rectification",
     "ReviewCase",
+    "ServiceEngagement",
+    "ServiceUnit",
+    "ServiceUnitBlacklisting",
+    "ServiceUnitMember",
     "SpotCheckItem",
     "SpotCheckPolicy",
     "SpotCheckSample",

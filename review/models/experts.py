@@ -188,3 +188,38 @@ class PanelMember(models.Model):
 
     def __str__(self) -> str:
         return str(self.expert)
+
+
+class ExpertTraining(models.Model):
+    """A training the expert attended (002 第八条(1): experts take part in grading training),
+    recorded by the bureau that keeps its pool."""
+
+    expert = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("专家"),
+        on_delete=models.PROTECT,
+        related_name="trainings",
+    )
+    held_on = models.DateField(_("培训日期"))
+    title = models.CharField(_("培训内容"), max_length=200)
+    organiser = models.CharField(_("组织单位"), max_length=200)
+    hours = models.DecimalField(_("学时"), max_digits=5, decimal_places=1)
+    certificate_no = models.CharField(_("证书编号"), max_length=100, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登记人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("专家培训记录")
+        verbose_name_plural = _("专家培训记录")
+        ordering = ["-held_on", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(hours__gt=0), name="training_hours_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.expert} {self.held_on} {self.title}"

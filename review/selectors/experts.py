@@ -6,17 +6,31 @@ province; an expert sees itself. Conflicts are read only within the reader's jur
 city never learns another city's enterprise from the pool (issue: a province-wide code → name
 lookup)."""
 
+from dataclasses import dataclass
+from datetime import date
+
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grading.jurisdiction import county_units_for
 from grading.models import Enterprise, Region, User
 from grading.rules import is_expert
 from grading.validators import normalize_uscc
-from review.models import ExpertBlacklisting, ExpertConflict, PoolMembership, ReviewCase
+from review.models import (
+    ExpertBlacklisting,
+    ExpertConflict,
+    Opinion,
+    Panel,
+    PoolMembership,
+    ReviewCase,
+    ServiceEngagement,
+    ServiceUnitMember,
+)
 from review.rules import pools_for_case_city, pools_in_reach, require
+from review.selectors.cases import case_list
 
 
 def expert_accounts() -> QuerySet[User]:
@@ -55,8 +69,13 @@ def expert_pool(*, viewer: User, pool: Region | None = None) -> QuerySet[User]:
         if pool is not None:
             pools = pools.filter(pk=pool.pk)
         experts = experts.filter(in_pools(pools))
+    year = timezone.localdate().year
     return (
         experts.select_related("expert_profile")
+        .annotate(
+            open_panels=Count("panels", filter=open_panel_filter("panels__"), distinct=True),
+            panels_this_year=Count("panels", filter=Q(panels__formed_at__year=year), distinct=True),
+        )
         .prefetch_related(
             "expert_profile__industries",
             Prefetch(
@@ -88,7 +107,9 @@ def expert_get(*, viewer: User, username: str) -> User:
 def blacklisting_get(*, viewer: User, pk) -> ExpertBlacklisting:
     """A blacklisting of an expert of the viewer's pools; 404 outside them."""
     try:
-        return ExpertBlacklisting.objects.filter(expert__in=expert_pool(viewer=viewer)).get(pk=pk)
+        return ExpertBlacklisting.objects.filter(
+            expert__in=expert_pool(viewer=viewer).values("pk")
+        ).get(pk=pk)
     except (ExpertBlacklisting.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
 
@@ -121,11 +142,20 @@ def enterprise_named(*, uscc: str, name: str) -> Enterprise | None:
 def expert_suggestions(*, case: ReviewCase) -> QuerySet[User]:
     """Eligible experts for the case, those of its industry first (``knows_industry``): of
     the city's pool or the provincial one, no third-party agency, blacklisting or conflict
-    with the enterprise (R-REV-6..8)."""
+    with the enterprise, directly or through a technical service unit (R-REV-6..8)."""
     enterprise = case.declaration.enterprise
     industry = case.declaration.industry
     blacklisted = ExpertBlacklisting.objects.filter(expert=OuterRef("pk"), lifted_at__isnull=True)
     conflicted = ExpertConflict.objects.filter(expert=OuterRef("pk"), enterprise=enterprise)
+    unit_served = ServiceUnitMember.objects.filter(
+        expert=OuterRef("pk"), unit__engagements__enterprise=enterprise
+    )
+    unit_banned = ServiceUnitMember.objects.filter(
+        expert=OuterRef("pk"),
+        until__isnull=True,
+        unit__blacklistings__isnull=False,
+        unit__blacklistings__lifted_at__isnull=True,
+    )
     knows = User.objects.filter(pk=OuterRef("pk"), expert_profile__industries=industry)
     city = enterprise.county.city
     return (
@@ -135,6 +165,8 @@ def expert_suggestions(*, case: ReviewCase) -> QuerySet[User]:
         .filter(expert_profile__employer_is_service_agency=False)
         .exclude(Exists(blacklisted))
         .exclude(Exists(conflicted))
+        .exclude(Exists(unit_served))
+        .exclude(Exists(unit_banned))
         .annotate(knows_industry=Exists(knows))
         .select_related("expert_profile")
         .order_by("-knows_industry", "full_name", "username")
@@ -150,3 +182,68 @@ def panel_candidates(*, viewer: User, case: ReviewCase, limit: int = 30) -> Quer
     suggestions = expert_suggestions(case=case)
     first = list(suggestions.values_list("pk", flat=True)[:limit])
     return suggestions.filter(pk__in=first).prefetch_related("expert_profile__industries")
+
+
+def detected_conflicts(*, viewer: User, expert: User) -> QuerySet[ServiceEngagement]:
+    """R-REV-7 detected, not declared: enterprises a technical service unit of the expert
+    (now or before) served, those of the viewer's jurisdiction only (an expert sees its own)."""
+    engagements = ServiceEngagement.objects.filter(unit__members__expert=expert).distinct()
+    if not is_expert(viewer):
+        engagements = engagements.filter(enterprise__county__in=county_units_for(viewer))
+    return engagements.select_related("unit", "enterprise").order_by("-served_on", "-id")
+
+
+@dataclass(frozen=True)
+class Workload:
+    """How much grading work an expert carries (numbers only, whoever's jurisdiction)."""
+
+    open_panels: int
+    panels_this_year: int
+    panels_total: int
+    onsite_signed_this_year: int
+    opinions_signed_total: int
+
+
+def expert_workload(*, expert: User, today: date | None = None) -> Workload:
+    year = (today or timezone.localdate()).year
+    panels = Panel.objects.filter(memberships__expert=expert)
+    counts = panels.aggregate(
+        total=Count("pk", distinct=True),
+        this_year=Count("pk", filter=Q(formed_at__year=year), distinct=True),
+        open=Count("pk", filter=open_panel_filter(), distinct=True),
+    )
+    signed = Opinion.objects.filter(signers=expert).aggregate(
+        total=Count("pk", distinct=True),
+        onsite=Count(
+            "pk",
+            filter=Q(kind=Opinion.Kind.ON_SITE, signed_at__year=year),
+            distinct=True,
+        ),
+    )
+    return Workload(
+        open_panels=counts["open"],
+        panels_this_year=counts["this_year"],
+        panels_total=counts["total"],
+        onsite_signed_this_year=signed["onsite"],
+        opinions_signed_total=signed["total"],
+    )
+
+
+def open_panel_filter(prefix: str = "") -> Q:
+    """A panel whose case is still at the city (the expert's work is not done)."""
+    return Q(**{f"{prefix}case__stage": ReviewCase.Stage.CITY})
+
+
+def expert_history(*, viewer: User, expert: User) -> QuerySet[Panel]:
+    """The panels the expert sat on, newest first, of the cases the viewer may see (a city
+    its jurisdiction's; the expert all its own)."""
+    visible = case_list(viewer=viewer).values("pk")
+    return (
+        Panel.objects.filter(memberships__expert=expert, case__in=visible)
+        .select_related(
+            "case__declaration__enterprise__county",
+            "case__declaration__industry",
+            "case__final_grade",
+        )
+        .order_by("-formed_at", "-id")
+    )

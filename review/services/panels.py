@@ -18,6 +18,8 @@ from review.models import (
     PanelMember,
     PoolMembership,
     ReviewCase,
+    ServiceEngagement,
+    ServiceUnitBlacklisting,
 )
 from review.rules import is_the_expert, pools_for_case_city, require
 from review.selectors.experts import enterprise_in_reach_by_uscc, enterprise_named
@@ -32,6 +34,31 @@ def is_blacklisted(expert: User) -> bool:
     return ExpertBlacklisting.objects.filter(expert=expert, lifted_at__isnull=True).exists()
 
 
+def unit_refusals(*, expert: User, enterprise: Enterprise) -> list[str]:
+    """R-REV-7, R-REV-8 through the expert's technical service units: a unit it works or
+    worked for served the enterprise (a detected conflict), or a unit it works for now is
+    blacklisted."""
+    reasons = []
+    served = (
+        ServiceEngagement.objects.filter(enterprise=enterprise, unit__members__expert=expert)
+        .select_related("unit")
+        .distinct()
+    )
+    for engagement in served:
+        reasons.append(
+            _("所在技术服务单位“%(unit)s”曾为该企业提供%(service)s服务（R-REV-7）")
+            % {"unit": engagement.unit.name, "service": engagement.get_service_display()}
+        )
+    banned = ServiceUnitBlacklisting.objects.filter(
+        lifted_at__isnull=True, unit__members__expert=expert, unit__members__until__isnull=True
+    ).select_related("unit")
+    for entry in banned.distinct():
+        reasons.append(
+            _("所在技术服务单位“%(unit)s”已被列入黑名单（R-REV-8）") % {"unit": entry.unit.name}
+        )
+    return reasons
+
+
 def expert_refusals(*, expert: User, case: ReviewCase, require_industry: bool = True) -> list[str]:
     """Why ``expert`` may not review ``case`` (empty when eligible)."""
     reasons = []
@@ -43,6 +70,7 @@ def expert_refusals(*, expert: User, case: ReviewCase, require_industry: bool = 
     if is_blacklisted(expert):
         reasons.append(_("已被列入黑名单，不得参与绩效分级工作（R-REV-8）"))
     enterprise = case.declaration.enterprise
+    reasons += unit_refusals(expert=expert, enterprise=enterprise)
     for conflict in ExpertConflict.objects.filter(expert=expert, enterprise=enterprise):
         reasons.append(
             _("与该企业存在回避关系：%(kind)s（R-REV-7）") % {"kind": conflict.get_kind_display()}

@@ -11,7 +11,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Case, Count, F, Q, QuerySet, When
@@ -30,21 +29,18 @@ from review.models import (
     SpotCheckSample,
 )
 from review.rules import require
+from review.selectors import configured_province
 from review.services.sampling_plan import allocate
 
 PASS_RATE_FLOOR = Decimal("0.60")
 DEFAULT_GRADES = ("A", "B", "B-", "LEAD")
 
 
-def province() -> Region:
-    return Region.objects.get(code=settings.GRADING["PROVINCE_CODE"])
-
-
 def sampling_region(actor: User) -> Region:
     """The area a bureau spot-checks: its own city or province; the administrator acts for
     the configured province."""
     if is_admin(actor) or actor.region is None:
-        return province()
+        return configured_province()
     return actor.region
 
 
@@ -79,7 +75,7 @@ def sample_population(*, region: Region, grade_codes=DEFAULT_GRADES) -> QuerySet
 
 def spot_check_policy() -> SpotCheckPolicy:
     """The province's thresholds (its defaults until the province sets them)."""
-    prov = province()
+    prov = configured_province()
     return SpotCheckPolicy.objects.filter(province=prov).first() or SpotCheckPolicy(province=prov)
 
 
@@ -509,7 +505,7 @@ def industry_downgrade_decide(
         raise ValidationError(_("该建议已处理"))
     affected = 0
     if confirm:
-        region = proposal.region or province()
+        region = proposal.region or configured_province()
         grades = proposal.sample.grade_codes if proposal.sample_id else DEFAULT_GRADES
         rows = (
             sample_population(region=region, grade_codes=grades)

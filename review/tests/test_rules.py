@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from grading.models import Region, User
-from review.models import SpotCheckSample
+from review.models import ServiceUnit, SpotCheckSample
 from review.rules import allows, refusal, require, stage_for
 from review.services.bundles import bundle_units
 from review.tests import builders
@@ -73,6 +73,8 @@ def world(people, at_city, city_user):
         "panel_expert": lambda: people["panel_expert"],
         "xinzheng_units": lambda: bundle_units(Region.objects.get(code="410184")),
         "zhengzhou_pool": lambda: Region.objects.get(code="410100"),
+        "zhengzhou_unit": lambda: ServiceUnit(region=Region.objects.get(code="410100")),
+        "provincial_unit": lambda: ServiceUnit(region=Region.objects.get(code="410000")),
         "zhengzhou_sample": lambda: SpotCheckSample(region=Region.objects.get(code="410100")),
         "province_sample": lambda: SpotCheckSample(region=Region.objects.get(code="410000")),
     }
@@ -104,6 +106,13 @@ TABLE = [
     # The panel's expert is of the provincial pool: the province's to blacklist.
     ("review.blacklist_expert", "panel_expert", {"province", "admin"}),
     ("review.manage_pool", "zhengzhou_pool", {"city", "province", "admin"}),
+    # The panel's expert is of the provincial pool: the province keeps its record.
+    ("review.record_training", "panel_expert", {"province", "admin"}),
+    ("review.view_service_units", "none", {"city", "other_city", "province", "admin"}),
+    ("review.keep_service_unit", "zhengzhou_unit", {"city", "province", "admin"}),
+    ("review.record_engagement", "zhengzhou_unit", {"city", "province", "admin"}),
+    ("review.record_engagement", "provincial_unit", {"city", "other_city", "province", "admin"}),
+    ("review.lift_unit_blacklisting", "none", {"province", "admin"}),
     ("review.lift_blacklisting", "none", {"province", "admin"}),
     ("review.spot_check", "none", {"city", "other_city", "province", "admin"}),
     ("review.set_spot_check_policy", "none", {"province", "admin"}),
