@@ -294,5 +294,8 @@ GRADING.update(
         "TRUSTED_PROXIES": env.int("TRUSTED_PROXIES", default=0),
         # R-GUAR-2: the lowest grade a guarantee-class enterprise of a key industry may hold.
         "GUARANTEE_MIN_GRADE": env.str("GUARANTEE_MIN_GRADE", default="B"),
+        # R-REV-10: days after a county-level grade decision within which the enterprise may
+        # ask the city to re-review it.
+        "APPEAL_DAYS": env.int("APPEAL_DAYS", default=15),
     }
 )

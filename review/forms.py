@@ -297,3 +297,50 @@ class YearForm(forms.Form):
     def year_or(self, default: int) -> int:
         """The year asked for, or ``default`` when none (or no valid one) was."""
         return (self.cleaned_data.get("year") if self.is_valid() else None) or default
+
+
+class DowngradeOpenForm(forms.Form):
+    """A county reports an inspection, a public report or an alert measure (R-DYN-1)."""
+
+    enterprise_uscc = forms.CharField(label=_("企业统一社会信用代码"), max_length=18)
+    reason = forms.ChoiceField(label=_("降级事由"))
+    occurred_on = forms.DateField(label=_("发生日期"), widget=DATE)
+    reference = forms.CharField(label=_("文书或编号"), max_length=100, required=False)
+    detail = forms.CharField(label=_("情况说明"), widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, reasons, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].choices = reasons
+
+
+class OutcomeForm(_SignersMixin, forms.Form):
+    """A signed outcome of a downgrade case: the second review's or the decision."""
+
+    outcome = forms.ChoiceField(label=_("处理结果"))
+    grade = forms.ModelChoiceField(
+        queryset=Grade.objects.none(),
+        label=_("降为等级"),
+        required=False,
+        empty_label=_("（降为指定等级时选择）"),
+    )
+    summary = forms.CharField(label=_("核查情况"), widget=forms.Textarea(attrs={"rows": 4}))
+    conclusion = forms.CharField(label=_("结论"), widget=forms.Textarea(attrs={"rows": 3}))
+    signers = forms.ModelMultipleChoiceField(
+        queryset=User.objects.none(), label=_("签署人"), widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, outcomes, grades, actor, signer_queryset, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["outcome"].choices = outcomes
+        self.fields["grade"].queryset = grades
+        self.set_signers(signer_queryset, actor)
+
+
+class AppealForm(forms.Form):
+    """R-REV-10: the enterprise's reasons (files come as ``request.FILES``)."""
+
+    reasons = forms.CharField(label=_("申请复核理由"), widget=forms.Textarea(attrs={"rows": 5}))
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(label=_("撤回理由"), required=False)

@@ -28,6 +28,7 @@ from grading.rules import (
     is_city_or_above,
     is_city_staff,
     is_county_staff,
+    is_enterprise_user,
     is_expert,
     is_own_enterprise,
     is_province_or_admin,
@@ -222,6 +223,18 @@ def drew_the_sample(user, obj) -> bool:
     return (is_city_staff(user) or is_province_staff(user)) and user.region_id == region_id
 
 
+@rules.predicate
+def enterprise_case_in_reach(user, case) -> bool:
+    """A downgrade case (or appeal) whose enterprise lies in the user's jurisdiction."""
+    return case is None or region_is_in_reach(user, case.enterprise.county)
+
+
+@rules.predicate
+def is_case_enterprise_of_appeal(user, appeal) -> bool:
+    """The account of the enterprise that filed the appeal."""
+    return appeal is None or is_own_enterprise(user, appeal.enterprise)
+
+
 #: The city bureau over the case's county.
 is_case_city_staff = is_city_staff & case_in_reach
 #: Staff bound to a county, city or province bureau (the administrator is not).
@@ -262,6 +275,28 @@ rules.add_perm("review.record_conflict", is_the_expert | (is_city_or_above & exp
 #: lifts it.
 rules.add_perm("review.blacklist_expert", is_city_or_above & expert_in_own_pool)
 rules.add_perm("review.lift_blacklisting", is_province_or_admin)
+#: R-DYN-1: the county opens downgrade cases and signs their outcome (four-eyes, checked by the
+#: service); the city forms the second-review panel, which (or the city's staff with it) signs
+#: the second-review opinion; the bureaus ask for a case's forms again.
+rules.add_perm("review.view_downgrades", is_bureau_staff | is_expert | is_enterprise_user)
+rules.add_perm("review.open_downgrade", is_county_staff & enterprise_in_reach)
+rules.add_perm("review.decide_downgrade", is_county_staff & enterprise_case_in_reach)
+rules.add_perm("review.assign_downgrade_panel", is_city_staff & enterprise_case_in_reach)
+rules.add_perm(
+    "review.sign_second_review", is_panel_member | (is_city_staff & enterprise_case_in_reach)
+)
+rules.add_perm("review.rerender_case_form", is_bureau_staff & enterprise_case_in_reach)
+rules.add_perm("review.view_appeals", is_bureau_staff | is_expert | is_enterprise_user)
+#: R-REV-10: the enterprise appeals a county-level decision to the city and may withdraw it
+#: before the city signs; the city forms a panel where needed, which signs its opinion, and the
+#: city signs the re-review.
+rules.add_perm("review.file_appeal", is_own_enterprise)
+rules.add_perm("review.withdraw_appeal", is_case_enterprise_of_appeal)
+rules.add_perm("review.assign_appeal_panel", is_city_staff & enterprise_case_in_reach)
+rules.add_perm(
+    "review.sign_appeal_review", is_panel_member | (is_city_staff & enterprise_case_in_reach)
+)
+rules.add_perm("review.decide_appeal", is_city_staff & enterprise_case_in_reach)
 #: 002 第八条(1): the bureau that keeps an expert's pool records the trainings it attended.
 rules.add_perm("review.record_training", is_city_or_above & expert_in_own_pool)
 #: 002 第二十一条, R-REV-7, R-REV-8: technical service units, kept by a city or the province.
@@ -318,6 +353,18 @@ REFUSALS: dict[str, object | Callable[[User, object], str]] = {
     "review.request_bundle": _bundle_refusal,
     "review.view_experts": _("只有市级、省级生态环境部门和专家本人可以查看专家库"),
     "review.manage_pool": _("市级生态环境部门管理本市专家库，省级生态环境部门管理省级专家库"),
+    "review.view_downgrades": _("无权查看降级案卷"),
+    "review.view_appeals": _("无权查看复核申请"),
+    "review.open_downgrade": _("只有企业所属县级生态环境部门可以立案降级处理"),
+    "review.decide_downgrade": _("只有企业所属县级生态环境部门可以作出降级处理决定"),
+    "review.assign_downgrade_panel": _("只有企业所属市级生态环境部门可以组织专家二次审核"),
+    "review.sign_second_review": _("只有本案专家组成员或市级生态环境部门可以签署专家二次审核意见"),
+    "review.rerender_case_form": _("只有生态环境部门可以重新生成意见表"),
+    "review.file_appeal": _("只有企业本身可以申请复核"),
+    "review.withdraw_appeal": _("只有申请复核的企业可以撤回"),
+    "review.assign_appeal_panel": _("只有企业所属市级生态环境部门可以组织复核专家组"),
+    "review.sign_appeal_review": _("只有本案专家组成员或市级生态环境部门可以签署复核专家意见"),
+    "review.decide_appeal": _("只有企业所属市级生态环境部门可以作出复核决定"),
     "review.record_training": _("只有专家所在专家库的管理部门可以登记培训记录"),
     "review.view_service_units": _("只有市级、省级生态环境部门可以查看技术服务单位"),
     "review.keep_service_unit": _("只有登记该技术服务单位的生态环境部门（或省级）可以维护其信息"),

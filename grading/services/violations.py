@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from core.audit import event_record
 from grading.models import Enterprise, User, ViolationRecord
+from grading.signals import violation_recorded
 
 FIELDS = ("kind", "occurred_on", "decided_on", "document_no", "description")
 
@@ -31,6 +32,10 @@ def violation_record_add(*, actor: User, enterprise: Enterprise, data: dict) -> 
     if record.decided_on < record.occurred_on:
         raise ValidationError({"decided_on": _("处罚（认定）日期不能早于违法行为发生日期")})
     record.save()
+    # R-DYN-1: the review stage opens a downgrade case, in this transaction.
+    violation_recorded.send(
+        sender=ViolationRecord, record=record, enterprise=enterprise, actor=actor
+    )
     event_record(
         code="enterprise.violation_recorded",
         actor=actor,

@@ -74,20 +74,31 @@ class UnitMembershipBriefSerializer(serializers.Serializer):
 
 
 class HistorySerializer(serializers.ModelSerializer):
-    case = serializers.IntegerField(source="case_id", read_only=True)
-    enterprise_name = serializers.CharField(
-        source="case.declaration.enterprise.name", read_only=True
+    case = serializers.IntegerField(
+        source="case_id", read_only=True, allow_null=True, help_text="审核案卷 id"
     )
-    industry = serializers.CharField(source="case.declaration.industry.code", read_only=True)
-    stage = serializers.CharField(source="case.stage", read_only=True)
-    final_grade = serializers.SlugRelatedField(
-        source="case.final_grade", slug_field="code", read_only=True, allow_null=True
+    downgrade_case = serializers.IntegerField(
+        source="downgrade_case_id", read_only=True, allow_null=True, help_text="降级案卷 id"
     )
+    enterprise_name = serializers.SerializerMethodField()
+    industry = serializers.SerializerMethodField()
+    stage = serializers.SerializerMethodField()
 
     class Meta:
         model = Panel
-        fields = ["case", "enterprise_name", "industry", "stage", "final_grade", "formed_at"]
+        fields = ["case", "downgrade_case", "enterprise_name", "industry", "stage", "formed_at"]
         read_only_fields = fields
+
+    def get_enterprise_name(self, obj) -> str:
+        if obj.case_id:
+            return obj.case.declaration.enterprise.name
+        return obj.downgrade_case.enterprise.name
+
+    def get_industry(self, obj) -> str:
+        return (obj.case.declaration.industry if obj.case_id else obj.downgrade_case.industry).code
+
+    def get_stage(self, obj) -> str:
+        return obj.case.stage if obj.case_id else obj.downgrade_case.stage
 
 
 class ExpertRecordSerializer(serializers.Serializer):

@@ -1,6 +1,13 @@
+from review.models.appeals import Appeal, AppealFile
 from review.models.bundles import ApprovalFormBundle
 from review.models.cases import IndicatorOpinion, Opinion, ReviewCase
 from review.models.documents import ApprovalForm
+from review.models.downgrades import (
+    CaseOpinion,
+    CaseOpinionForm,
+    DowngradeCase,
+    DowngradeTrigger,
+)
 from review.models.experts import (
     ExpertBlacklisting,
     ExpertConflict,
@@ -24,8 +31,14 @@ from review.models.units import (
 )
 
 __all__ = [
+    "Appeal",
+    "AppealFile",
     "ApprovalForm",
     "ApprovalFormBundle",
+    "CaseOpinion",
+    "CaseOpinionForm",
+    "DowngradeCase",
+    "DowngradeTrigger",
     "ExpertBlacklisting",
     "ExpertConflict",
     "ExpertTraining",

@@ -142,13 +142,34 @@ class ExpertBlacklisting(models.Model):
 
 
 class Panel(models.Model):
-    """The expert panel a city forms for one case (material review and on-site verification)."""
+    """The expert panel a city forms for one review case (material review and on-site
+    verification) or for the second review of a downgrade case (R-DYN-1)."""
 
     case = models.OneToOneField(
         "review.ReviewCase",
         verbose_name=_("审核案卷"),
+        null=True,
+        blank=True,
         on_delete=models.PROTECT,
         related_name="panel",
+    )
+    downgrade_case = models.OneToOneField(
+        "review.DowngradeCase",
+        verbose_name=_("动态降级案卷"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="panel",
+        help_text=_("R-DYN-1：监督检查发现问题的专家二次审核"),
+    )
+    appeal = models.OneToOneField(
+        "review.Appeal",
+        verbose_name=_("复核申请"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="panel",
+        help_text=_("R-REV-10：市级复核的专家组"),
     )
     formed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -167,9 +188,17 @@ class Panel(models.Model):
     class Meta:
         verbose_name = _("专家组")
         verbose_name_plural = _("专家组")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(case__isnull=False, downgrade_case__isnull=True, appeal=None)
+                | models.Q(case__isnull=True, downgrade_case__isnull=False, appeal=None)
+                | models.Q(case__isnull=True, downgrade_case__isnull=True, appeal__isnull=False),
+                name="panel_of_one_case",
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.case} 专家组"
+        return f"{self.case or self.downgrade_case or self.appeal} 专家组"
 
 
 class PanelMember(models.Model):

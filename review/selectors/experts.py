@@ -20,6 +20,7 @@ from grading.models import Enterprise, Region, User
 from grading.rules import is_expert
 from grading.validators import normalize_uscc
 from review.models import (
+    DowngradeCase,
     ExpertBlacklisting,
     ExpertConflict,
     Opinion,
@@ -31,6 +32,7 @@ from review.models import (
 )
 from review.rules import pools_for_case_city, pools_in_reach, require
 from review.selectors.cases import case_list
+from review.selectors.downgrades import downgrade_list
 
 
 def expert_accounts() -> QuerySet[User]:
@@ -140,11 +142,17 @@ def enterprise_named(*, uscc: str, name: str) -> Enterprise | None:
 
 
 def expert_suggestions(*, case: ReviewCase) -> QuerySet[User]:
-    """Eligible experts for the case, those of its industry first (``knows_industry``): of
-    the city's pool or the provincial one, no third-party agency, blacklisting or conflict
-    with the enterprise, directly or through a technical service unit (R-REV-6..8)."""
-    enterprise = case.declaration.enterprise
-    industry = case.declaration.industry
+    """Eligible experts for the review case's panel (see ``expert_suggestions_for``)."""
+    return expert_suggestions_for(
+        enterprise=case.declaration.enterprise, industry=case.declaration.industry
+    )
+
+
+def expert_suggestions_for(*, enterprise: Enterprise, industry) -> QuerySet[User]:
+    """Eligible experts for a panel on ``enterprise``, those of ``industry`` first
+    (``knows_industry``): of the city's pool or the provincial one, no third-party agency,
+    blacklisting or conflict with the enterprise, directly or through a technical service
+    unit (R-REV-6..8)."""
     blacklisted = ExpertBlacklisting.objects.filter(expert=OuterRef("pk"), lifted_at__isnull=True)
     conflicted = ExpertConflict.objects.filter(expert=OuterRef("pk"), enterprise=enterprise)
     unit_served = ServiceUnitMember.objects.filter(
@@ -230,20 +238,29 @@ def expert_workload(*, expert: User, today: date | None = None) -> Workload:
 
 
 def open_panel_filter(prefix: str = "") -> Q:
-    """A panel whose case is still at the city (the expert's work is not done)."""
-    return Q(**{f"{prefix}case__stage": ReviewCase.Stage.CITY})
+    """A panel whose work is not done: its review case is still at the city, or its downgrade
+    case still in second review."""
+    return Q(**{f"{prefix}case__stage": ReviewCase.Stage.CITY}) | Q(
+        **{f"{prefix}downgrade_case__stage": DowngradeCase.Stage.SECOND_REVIEW}
+    )
 
 
 def expert_history(*, viewer: User, expert: User) -> QuerySet[Panel]:
-    """The panels the expert sat on, newest first, of the cases the viewer may see (a city
-    its jurisdiction's; the expert all its own)."""
+    """The panels the expert sat on (on-site verification and downgrade second reviews),
+    newest first, of the cases the viewer may see (a city its jurisdiction's; the expert all
+    its own)."""
     visible = case_list(viewer=viewer).values("pk")
+    downgrades = downgrade_list(viewer=viewer).values("pk")
     return (
-        Panel.objects.filter(memberships__expert=expert, case__in=visible)
+        Panel.objects.filter(memberships__expert=expert)
+        .filter(Q(case__in=visible) | Q(downgrade_case__in=downgrades))
         .select_related(
             "case__declaration__enterprise__county",
             "case__declaration__industry",
             "case__final_grade",
+            "downgrade_case__enterprise",
+            "downgrade_case__industry",
+            "downgrade_case__grade",
         )
         .order_by("-formed_at", "-id")
     )

@@ -59,8 +59,11 @@ def unit_refusals(*, expert: User, enterprise: Enterprise) -> list[str]:
     return reasons
 
 
-def expert_refusals(*, expert: User, case: ReviewCase, require_industry: bool = True) -> list[str]:
-    """Why ``expert`` may not review ``case`` (empty when eligible)."""
+def expert_refusals_for(
+    *, expert: User, enterprise: Enterprise, industry, require_industry: bool = True
+) -> list[str]:
+    """Why ``expert`` may not review ``enterprise`` (its ``industry``): empty when eligible
+    (R-REV-6..8)."""
     reasons = []
     profile = getattr(expert, "expert_profile", None)
     if not is_expert(expert) or profile is None:
@@ -69,15 +72,24 @@ def expert_refusals(*, expert: User, case: ReviewCase, require_industry: bool = 
         reasons.append(_("工作单位为第三方服务机构，不得进入专家库（R-REV-7）"))
     if is_blacklisted(expert):
         reasons.append(_("已被列入黑名单，不得参与绩效分级工作（R-REV-8）"))
-    enterprise = case.declaration.enterprise
     reasons += unit_refusals(expert=expert, enterprise=enterprise)
     for conflict in ExpertConflict.objects.filter(expert=expert, enterprise=enterprise):
         reasons.append(
             _("与该企业存在回避关系：%(kind)s（R-REV-7）") % {"kind": conflict.get_kind_display()}
         )
-    if require_industry and not profile.industries.filter(pk=case.declaration.industry_id).exists():
-        reasons.append(_("不熟悉%(industry)s行业") % {"industry": case.declaration.industry.name})
+    if require_industry and not profile.industries.filter(pk=industry.pk).exists():
+        reasons.append(_("不熟悉%(industry)s行业") % {"industry": industry.name})
     return reasons
+
+
+def expert_refusals(*, expert: User, case: ReviewCase, require_industry: bool = True) -> list[str]:
+    """Why ``expert`` may not review ``case`` (empty when eligible)."""
+    return expert_refusals_for(
+        expert=expert,
+        enterprise=case.declaration.enterprise,
+        industry=case.declaration.industry,
+        require_industry=require_industry,
+    )
 
 
 def panel_refusals(*, case: ReviewCase) -> list[str]:
@@ -90,22 +102,32 @@ def panel_refusals(*, case: ReviewCase) -> list[str]:
 
 
 def _panel_problems(case: ReviewCase, members: list[User]) -> list[str]:
+    return panel_problems(
+        enterprise=case.declaration.enterprise, industry=case.declaration.industry, members=members
+    )
+
+
+def panel_problems(*, enterprise: Enterprise, industry, members: list[User]) -> list[str]:
+    """What keeps ``members`` from forming a panel on ``enterprise`` (R-REV-6..8): each is of
+    the city's pool or the provincial one and eligible, and one knows the industry. The same
+    rules hold for on-site verification and for a downgrade's second review (R-DYN-1)."""
     problems = []
-    city = case.declaration.enterprise.county.city
+    city = enterprise.county.city
     pooled = set(
         PoolMembership.objects.filter(
             expert__in=members, removed_at__isnull=True, pool__in=pools_for_case_city(city)
         ).values_list("expert_id", flat=True)
     )
     for expert in members:
-        reasons = expert_refusals(expert=expert, case=case, require_industry=False)
+        reasons = expert_refusals_for(
+            expert=expert, enterprise=enterprise, industry=industry, require_industry=False
+        )
         if expert.pk not in pooled:
             reasons.append(
                 _("不在%(city)s专家库或省级专家库中") % {"city": city.name if city else ""}
             )
         if reasons:
             problems.append(f"{expert.display_name}：{'；'.join(reasons)}")
-    industry = case.declaration.industry
     if not any(
         getattr(e, "expert_profile", None)
         and e.expert_profile.industries.filter(pk=industry.pk).exists()

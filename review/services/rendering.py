@@ -124,27 +124,37 @@ def approval_form_render(form_pk: int) -> str:
         "opinion__case__declaration__requested_grade",
         "opinion__case__version",
     ).get(pk=form_pk)
-    if form.status == ApprovalForm.Status.READY and form.file:
+    return form_row_render(
+        form,
+        template=TEMPLATES.get(form.opinion.kind, TEMPLATE),
+        context=lambda: approval_form_context(form),
+        file_name=_file_name(form),
+    )
+
+
+def form_row_render(form, *, template: str, context, file_name: str) -> str:
+    """Render a form row (an ``ApprovalForm`` or a ``CaseOpinionForm``) to its own file and
+    offer it; the one way signed forms are rendered and kept. ``context`` is called only when
+    the row still needs rendering."""
+    model = type(form)
+    if form.status == model.Status.READY and form.file:
         return form.sha256
-    ApprovalForm.objects.filter(pk=form_pk).update(status=ApprovalForm.Status.RUNNING, error="")
+    model.objects.filter(pk=form.pk).update(status=model.Status.RUNNING, error="")
     try:
-        template = TEMPLATES.get(form.opinion.kind, TEMPLATE)
-        pdf = render_pdf(template=template, context=approval_form_context(form))
+        pdf = render_pdf(template=template, context=context())
     except Exception as exc:
-        logger.exception("approval form %s failed to render", form_pk)
-        ApprovalForm.objects.filter(pk=form_pk).update(
-            status=ApprovalForm.Status.FAILED, error=str(exc)[:300]
-        )
+        logger.exception("%s %s failed to render", model.__name__, form.pk)
+        model.objects.filter(pk=form.pk).update(status=model.Status.FAILED, error=str(exc)[:300])
         raise
     digest = hashlib.sha256(pdf).hexdigest()
     with transaction.atomic():
-        form = ApprovalForm.objects.select_for_update().get(pk=form_pk)
-        if form.status == ApprovalForm.Status.READY and form.file:
+        form = model.objects.select_for_update().get(pk=form.pk)
+        if form.status == model.Status.READY and form.file:
             return form.sha256  # rendered meanwhile by another worker
         # The storage never overwrites an existing name, so no earlier file can be replaced.
-        form.file.save(_file_name(form), ContentFile(pdf), save=False)
+        form.file.save(file_name, ContentFile(pdf), save=False)
         form.sha256 = digest
-        form.status = ApprovalForm.Status.READY
+        form.status = model.Status.READY
         form.rendered_at = timezone.now()
         form.error = ""
         form.save(update_fields=["file", "sha256", "status", "rendered_at", "error"])
