@@ -301,5 +301,8 @@ GRADING.update(
         "NOTICE_WORKDAYS": env.int("NOTICE_WORKDAYS", default=5),
         # Writes without an account (objections, reports): (count, seconds) per address.
         "PUBLIC_WRITE_LIMITS": {"objection": (5, 3600), "report": (5, 3600)},
+        # R-REV-10: days after a county-level grade decision within which the enterprise may
+        # ask the city to re-review it.
+        "APPEAL_DAYS": env.int("APPEAL_DAYS", default=15),
     }
 )

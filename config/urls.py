@@ -21,6 +21,9 @@ router.register("review/cases", review_api.ReviewCaseViewSet, basename="review-c
 router.register("review/experts", review_api.ExpertViewSet, basename="review-expert")
 router.register("review/samples", review_api.SpotCheckSampleViewSet, basename="review-sample")
 router.register("review/proposals", review_api.DowngradeProposalViewSet, basename="review-proposal")
+router.register("review/units", review_api.ServiceUnitViewSet, basename="review-unit")
+router.register("review/downgrades", review_api.DowngradeCaseViewSet, basename="review-downgrade")
+router.register("review/appeals", review_api.AppealViewSet, basename="review-appeal")
 
 admin.site.site_header = "绩效分级管理平台"
 admin.site.site_title = "绩效分级"

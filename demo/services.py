@@ -30,6 +30,8 @@ from grading.models import (
     User,
 )
 from grading.services.accounts import user_create
+from review.models import PoolMembership
+from review.services.pools import pool_member_add
 
 DEMO_PASSWORD = "Demo@2026"
 DEMO_COUNTY_CODE = "410184"  # 新郑市, 郑州市
@@ -367,6 +369,10 @@ def demo_users_ensure(*, password: str) -> list[tuple[str, str, str]]:
             user.save(update_fields=["password", "is_active"])
         where = getattr(user.region, "name", "") or getattr(user.enterprise, "name", "")
         out.append((username, user.get_role_display(), where))
+    expert = User.objects.get(username="demo-expert")
+    if not PoolMembership.objects.filter(expert=expert, removed_at__isnull=True).exists():
+        # The demo expert sits in the provincial pool, which every city forms panels from.
+        pool_member_add(actor=User.objects.get(username="demo-admin"), expert=expert, pool=province)
     batches_load()
     batches_load(year=date.today().year)
     event_record(

@@ -5,8 +5,8 @@ from datetime import date
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from grading.models import Grade, Industry, User
-from review.models import ExpertBlacklisting, ExpertConflict, IndicatorOpinion
+from grading.models import Grade, Industry, Region, User
+from review.models import ExpertBlacklisting, ExpertConflict, IndicatorOpinion, ServiceEngagement
 from review.services.annual import DIRECT_GRADES
 from review.services.decisions import decisions_for
 
@@ -153,12 +153,75 @@ class _ExpertChoiceForm(forms.Form):
 class ConflictForm(_ExpertChoiceForm):
     expert = forms.ModelChoiceField(queryset=User.objects.none(), label=_("专家"))
     enterprise_uscc = forms.CharField(label=_("企业统一社会信用代码"), max_length=18)
+    enterprise_name = forms.CharField(
+        label=_("企业名称"),
+        max_length=200,
+        required=False,
+        help_text=_("专家本人申报时须填写企业全称，与统一社会信用代码相符"),
+    )
     kind = forms.ChoiceField(label=_("回避类型"), choices=ExpertConflict.Kind.choices)
     note = forms.CharField(label=_("说明"), required=False, max_length=300)
 
 
 class BlacklistForm(_ExpertChoiceForm):
     expert = forms.ModelChoiceField(queryset=User.objects.none(), label=_("专家"))
+    reason = forms.ChoiceField(label=_("原因"), choices=ExpertBlacklisting.Reason.choices)
+    detail = forms.CharField(label=_("情况说明"), widget=forms.Textarea(attrs={"rows": 2}))
+    document_no = forms.CharField(label=_("文件编号"), required=False, max_length=100)
+
+
+class PoolAddForm(forms.Form):
+    pool = forms.ModelChoiceField(queryset=Region.objects.none(), label=_("列入专家库"))
+
+    def __init__(self, *args, pools, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["pool"].queryset = pools
+
+
+class PoolRemoveForm(forms.Form):
+    membership = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(label=_("出库原因"), required=False)
+
+
+class TrainingForm(forms.Form):
+    held_on = forms.DateField(label=_("培训日期"), widget=DATE)
+    title = forms.CharField(label=_("培训内容"), max_length=200)
+    organiser = forms.CharField(label=_("组织单位"), max_length=200)
+    hours = forms.DecimalField(label=_("学时"), max_digits=5, decimal_places=1, min_value=0.5)
+    certificate_no = forms.CharField(label=_("证书编号"), max_length=100, required=False)
+
+
+class UnitForm(forms.Form):
+    name = forms.CharField(label=_("单位名称"), max_length=200)
+    uscc = forms.CharField(label=_("统一社会信用代码"), max_length=18, required=False)
+    note = forms.CharField(
+        label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class UnitMemberForm(forms.Form):
+    expert = forms.ModelChoiceField(queryset=User.objects.none(), label=_("专家"))
+    since = forms.DateField(label=_("起始日期"), widget=DATE)
+
+    def __init__(self, *args, experts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["expert"].queryset = experts
+
+
+class UnitMemberEndForm(forms.Form):
+    member = forms.IntegerField(widget=forms.HiddenInput)
+    until = forms.DateField(label=_("截止日期"), widget=DATE)
+    reason = forms.CharField(label=_("情况说明"), required=False)
+
+
+class EngagementForm(forms.Form):
+    enterprise_uscc = forms.CharField(label=_("服务企业统一社会信用代码"), max_length=18)
+    service = forms.ChoiceField(label=_("服务内容"), choices=ServiceEngagement.Service.choices)
+    served_on = forms.DateField(label=_("服务日期"), widget=DATE)
+    note = forms.CharField(label=_("说明"), max_length=300, required=False)
+
+
+class UnitBlacklistForm(forms.Form):
     reason = forms.ChoiceField(label=_("原因"), choices=ExpertBlacklisting.Reason.choices)
     detail = forms.CharField(label=_("情况说明"), widget=forms.Textarea(attrs={"rows": 2}))
     document_no = forms.CharField(label=_("文件编号"), required=False, max_length=100)
@@ -179,6 +242,13 @@ class SampleForm(forms.Form):
     seed = forms.IntegerField(label=_("随机种子（留空自动生成）"), required=False, min_value=1)
 
 
+class SpotCheckPolicyForm(forms.Form):
+    min_per_industry = forms.IntegerField(
+        label=_("每个行业最少抽查数"), min_value=1, max_value=1000
+    )
+    min_decided = forms.IntegerField(label=_("判定合格率的最少核查数"), min_value=1, max_value=1000)
+
+
 class SpotCheckResultForm(forms.Form):
     passed = forms.TypedChoiceField(
         label=_("核查结果"),
@@ -187,8 +257,18 @@ class SpotCheckResultForm(forms.Form):
     )
     findings = forms.CharField(label=_("核查情况"), widget=forms.Textarea(attrs={"rows": 2}))
     downgrade_to = forms.ModelChoiceField(
-        queryset=Grade.objects.all(), label=_("降为（默认下一级）"), required=False
+        queryset=Grade.objects.none(),
+        label=_("降为（不符合时必选）"),
+        required=False,
+        empty_label=_("降为……（不符合时必选）"),
     )
+
+    def __init__(self, *args, grades=(), **kwargs):
+        """``grades``: those the item may be downgraded to (below its grade, of its scheme)."""
+        super().__init__(*args, **kwargs)
+        self.fields["downgrade_to"].queryset = Grade.objects.filter(
+            pk__in=[g.pk for g in grades]
+        ).order_by("severity")
 
 
 class ProposalDecideForm(forms.Form):
@@ -217,3 +297,50 @@ class YearForm(forms.Form):
     def year_or(self, default: int) -> int:
         """The year asked for, or ``default`` when none (or no valid one) was."""
         return (self.cleaned_data.get("year") if self.is_valid() else None) or default
+
+
+class DowngradeOpenForm(forms.Form):
+    """A county reports an inspection, a public report or an alert measure (R-DYN-1)."""
+
+    enterprise_uscc = forms.CharField(label=_("企业统一社会信用代码"), max_length=18)
+    reason = forms.ChoiceField(label=_("降级事由"))
+    occurred_on = forms.DateField(label=_("发生日期"), widget=DATE)
+    reference = forms.CharField(label=_("文书或编号"), max_length=100, required=False)
+    detail = forms.CharField(label=_("情况说明"), widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, reasons, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].choices = reasons
+
+
+class OutcomeForm(_SignersMixin, forms.Form):
+    """A signed outcome of a downgrade case: the second review's or the decision."""
+
+    outcome = forms.ChoiceField(label=_("处理结果"))
+    grade = forms.ModelChoiceField(
+        queryset=Grade.objects.none(),
+        label=_("降为等级"),
+        required=False,
+        empty_label=_("（降为指定等级时选择）"),
+    )
+    summary = forms.CharField(label=_("核查情况"), widget=forms.Textarea(attrs={"rows": 4}))
+    conclusion = forms.CharField(label=_("结论"), widget=forms.Textarea(attrs={"rows": 3}))
+    signers = forms.ModelMultipleChoiceField(
+        queryset=User.objects.none(), label=_("签署人"), widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, outcomes, grades, actor, signer_queryset, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["outcome"].choices = outcomes
+        self.fields["grade"].queryset = grades
+        self.set_signers(signer_queryset, actor)
+
+
+class AppealForm(forms.Form):
+    """R-REV-10: the enterprise's reasons (files come as ``request.FILES``)."""
+
+    reasons = forms.CharField(label=_("申请复核理由"), widget=forms.Textarea(attrs={"rows": 5}))
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(label=_("撤回理由"), required=False)

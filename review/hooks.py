@@ -9,7 +9,9 @@ from declarations.models import Declaration
 from grading.rules import allows
 from review.models import ApprovalForm
 from review.rules import stage_for
+from review.selectors.appeals import appeal_queue
 from review.selectors.cases import case_list
+from review.selectors.downgrades import downgrade_queue
 
 
 def inbox_sections(user) -> list[InboxSection]:
@@ -17,7 +19,7 @@ def inbox_sections(user) -> list[InboxSection]:
     if not stage:
         return []
     cases = case_list(viewer=user, stage=stage)
-    return [
+    sections = [
         InboxSection(
             key="cases",
             title=_("待我审核的案卷"),
@@ -26,12 +28,41 @@ def inbox_sections(user) -> list[InboxSection]:
             template="review/inbox/cases.html",
         )
     ]
+    waiting = appeal_queue(viewer=user)
+    count = waiting.count()
+    if count:
+        sections.append(
+            InboxSection(
+                key="appeals",
+                title=_("待复核的申请"),
+                items=waiting[:50],
+                count=count,
+                template="review/inbox/appeals.html",
+            )
+        )
+    downgrades = downgrade_queue(viewer=user)
+    count = downgrades.count()
+    if count:
+        sections.append(
+            InboxSection(
+                key="downgrades",
+                title=_("待处理的降级案卷"),
+                items=downgrades[:50],
+                count=count,
+                template="review/inbox/downgrades.html",
+            )
+        )
+    return sections
 
 
 def nav_items(user) -> list[NavItem]:
     items = []
     if allows(user, "review.view_queue"):
         items.append(NavItem("review", _("审核"), reverse("review:queue"), order=30))
+    if allows(user, "review.view_downgrades"):
+        items.append(NavItem("downgrades", _("动态降级"), reverse("review:downgrades"), order=35))
+    if allows(user, "review.view_appeals"):
+        items.append(NavItem("appeals", _("复核申请"), reverse("review:appeals"), order=36))
     if allows(user, "review.view_experts"):
         items.append(NavItem("experts", _("专家库"), reverse("review:experts"), order=60))
     if allows(user, "review.spot_check"):

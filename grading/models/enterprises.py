@@ -273,6 +273,8 @@ class ViolationRecord(models.Model):
         DOWNGRADE = "downgrade", _("绩效降级")
         UNAPPROVED_CONSTRUCTION = "unapproved", _("未批先建")
         EXCEEDING_PERMIT = "exceeding", _("超过许可排放浓度或排放量")
+        SECRET_DISCHARGE = "secret_discharge", _("偷排漏排、逃避监管排放")
+        TREATMENT_NOT_RUNNING = "treatment_off", _("污染治理设施不正常运行")
         MONITORING = "monitoring", _("未安装、使用自动监测设备")
         CRIME = "crime", _("构成犯罪")
         FALSE_MATERIAL = "false_material", _("隐瞒或提供虚假材料")

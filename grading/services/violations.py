@@ -10,6 +10,7 @@ from core.audit import event_record
 from grading.models import Enterprise, GradeRecord, User, ViolationRecord
 from grading.rules import allows
 from grading.services.grades import grade_record_add, industry_lowest_grade
+from grading.signals import violation_recorded
 
 FIELDS = ("kind", "occurred_on", "decided_on", "document_no", "description")
 #: R-ELIG-3: concealment, false material or bribery: graded at the lowest grade directly.
@@ -35,6 +36,10 @@ def violation_record_add(*, actor: User, enterprise: Enterprise, data: dict) -> 
     if record.decided_on < record.occurred_on:
         raise ValidationError({"decided_on": _("处罚（认定）日期不能早于违法行为发生日期")})
     record.save()
+    # R-DYN-1: the review stage opens a downgrade case, in this transaction.
+    violation_recorded.send(
+        sender=ViolationRecord, record=record, enterprise=enterprise, actor=actor
+    )
     event_record(
         code="enterprise.violation_recorded",
         actor=actor,

@@ -5,13 +5,19 @@ reason for a role that may not read the resource); who may act, by the services 
 ``review.rules`` (403 with the reason, 400 naming the rule). The web pages of
 ``review.views`` ask the same."""
 
+from review.api.appeals import AppealViewSet
 from review.api.cases import ReviewCaseViewSet
+from review.api.downgrades import DowngradeCaseViewSet
 from review.api.experts import ExpertViewSet
 from review.api.spot_checks import DowngradeProposalViewSet, SpotCheckSampleViewSet
+from review.api.units import ServiceUnitViewSet
 
 __all__ = [
+    "AppealViewSet",
+    "DowngradeCaseViewSet",
     "DowngradeProposalViewSet",
     "ExpertViewSet",
     "ReviewCaseViewSet",
+    "ServiceUnitViewSet",
     "SpotCheckSampleViewSet",
 ]

@@ -1,21 +1,27 @@
-"""The expert pool (R-REV-6..8) with conflicts of interest and active blacklistings. City and
-province staff see every expert; an expert sees only itself; others get 403."""
+"""The expert pools (R-REV-6..8) with conflicts of interest and active blacklistings. A city
+sees the experts of its own pool and the provincial one, the province every pool; an expert
+sees only itself; others get 403; an expert outside the viewer's pools is a 404. Conflicts are
+shown only for enterprises of the viewer's jurisdiction."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from declarations.api import RejectUnknownFieldsMixin
 from grading.models import User
+from grading.rules import is_expert
+from review.api.expert_records import ExpertRecordActions, ExpertRecordSerializer
 from review.api.permissions import ReadsExpertPool
 from review.models import ExpertBlacklisting, ExpertConflict
-from review.selectors.experts import enterprise_by_uscc, expert_get, expert_pool
+from review.selectors.experts import expert_get, expert_pool, pool_get
 from review.services import panels
 
 
 class ExpertConflictSerializer(serializers.ModelSerializer):
-    enterprise = serializers.IntegerField(source="enterprise_id", read_only=True)
+    enterprise = serializers.SerializerMethodField(
+        help_text="企业 id；仅向管辖该企业的工作人员提供"
+    )
     enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
     enterprise_uscc = serializers.CharField(source="enterprise.uscc", read_only=True)
     # A plain string here: the choice set is documented once, on the input (ConflictRecord).
@@ -37,6 +43,10 @@ class ExpertConflictSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def get_enterprise(self, obj) -> int | None:
+        viewer = self.context.get("viewer")
+        return None if viewer is None or is_expert(viewer) else obj.enterprise_id
+
 
 class ExpertBlacklistingSerializer(serializers.ModelSerializer):
     class Meta:
@@ -56,7 +66,15 @@ class ExpertSerializer(serializers.ModelSerializer):
     blacklistings = ExpertBlacklistingSerializer(
         source="active_blacklistings", many=True, read_only=True, help_text="未解除的黑名单记录"
     )
-    conflicts = ExpertConflictSerializer(many=True, read_only=True)
+    conflicts = ExpertConflictSerializer(
+        source="readable_conflicts",
+        many=True,
+        read_only=True,
+        help_text="回避关系（仅本辖区企业）",
+    )
+    pools = serializers.SerializerMethodField(help_text="所在专家库（区划代码）")
+    open_panels = serializers.IntegerField(read_only=True, help_text="正在进行的专家组数")
+    panels_this_year = serializers.IntegerField(read_only=True, help_text="本年度参加专家组数")
 
     class Meta:
         model = User
@@ -68,10 +86,17 @@ class ExpertSerializer(serializers.ModelSerializer):
             "title",
             "employer_is_service_agency",
             "industries",
+            "pools",
+            "open_panels",
+            "panels_this_year",
             "blacklistings",
             "conflicts",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_pools(self, obj) -> list[str]:
+        return [m.pool.code for m in obj.active_pools]
 
     def get_industries(self, obj) -> list[str]:
         return [i.code for i in obj.expert_profile.industries.all()]
@@ -79,6 +104,13 @@ class ExpertSerializer(serializers.ModelSerializer):
 
 class ConflictRecordSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     enterprise_uscc = serializers.CharField(max_length=18, help_text="企业统一社会信用代码")
+    enterprise_name = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="企业全称；专家本人申报时必填，须与统一社会信用代码相符",
+    )
     kind = serializers.ChoiceField(choices=ExpertConflict.Kind.choices)
     note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
@@ -91,9 +123,28 @@ class BlacklistRecordSerializer(RejectUnknownFieldsMixin, serializers.Serializer
     )
 
 
-class ExpertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """The expert pool with conflicts and active blacklistings (R-REV-7, R-REV-8). City and
-    province staff see every expert; an expert sees only itself."""
+class ExpertDetailSerializer(ExpertSerializer):
+    record = serializers.SerializerMethodField(
+        help_text="培训、技术服务单位、经由技术服务单位发现的回避关系（本辖区）、工作量"
+    )
+
+    class Meta(ExpertSerializer.Meta):
+        fields = [*ExpertSerializer.Meta.fields, "record"]
+        read_only_fields = fields
+
+    @extend_schema_field(ExpertRecordSerializer)
+    def get_record(self, obj) -> dict:
+        return ExpertRecordSerializer(obj, context=self.context).data
+
+
+class ExpertViewSet(
+    ExpertRecordActions,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The experts of the viewer's pools with conflicts (of its jurisdiction) and active
+    blacklistings (R-REV-7, R-REV-8); an expert sees only itself."""
 
     queryset = User.objects.none()  # for the schema
     serializer_class = ExpertSerializer
@@ -105,7 +156,21 @@ class ExpertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return User.objects.none()
-        return expert_pool(viewer=self.request.user)
+        code = self.request.query_params.get("pool", "")
+        pool = pool_get(viewer=self.request.user, code=code) if code else None
+        return expert_pool(viewer=self.request.user, pool=pool)
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "viewer": self.request.user}
+
+    def get_serializer_class(self):
+        return ExpertDetailSerializer if self.action == "retrieve" else ExpertSerializer
+
+    @extend_schema(
+        parameters=[OpenApiParameter("pool", str, description="专家库区划代码（省辖市或省）")]
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
 
     def get_object(self) -> User:
         return expert_get(viewer=self.request.user, username=self.kwargs["username"])
@@ -113,25 +178,25 @@ class ExpertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @extend_schema(request=ConflictRecordSerializer, responses={201: ExpertConflictSerializer})
     @action(detail=True, methods=["post"])
     def conflicts(self, request, username=None):
-        """Record a conflict of interest with an enterprise (R-REV-7): by the expert itself or
-        by city or province staff."""
+        """Record a conflict of interest with an enterprise (R-REV-7): by the expert itself
+        (code and full name, both matching) or by city or province staff for an enterprise
+        of their jurisdiction (code). Any other enterprise is answered as not found."""
         expert = self.get_object()
         serializer = ConflictRecordSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        enterprise = enterprise_by_uscc(data["enterprise_uscc"])
-        if enterprise is None:
-            raise serializers.ValidationError(
-                {"enterprise_uscc": ["未找到该统一社会信用代码的企业"]}
-            )
-        conflict = panels.conflict_record(
+        conflict = panels.conflict_declare(
             actor=request.user,
             expert=expert,
-            enterprise=enterprise,
+            enterprise_uscc=data["enterprise_uscc"],
+            enterprise_name=data["enterprise_name"],
             kind=data["kind"],
             note=data["note"],
         )
-        return Response(ExpertConflictSerializer(conflict).data, status=status.HTTP_201_CREATED)
+        return Response(
+            ExpertConflictSerializer(conflict, context={"viewer": request.user}).data,
+            status=status.HTTP_201_CREATED,
+        )
 
     @extend_schema(request=BlacklistRecordSerializer, responses={201: ExpertBlacklistingSerializer})
     @action(detail=True, methods=["post"])

@@ -15,6 +15,9 @@ from review.rules import require
 from review.selectors.annual import reapplication_due
 
 DIRECT_GRADES = ("C", "D", "NONLEAD", "NONADV")
+#: The source reference of a grade record of the county's direct grading (appealable,
+#: R-REV-10).
+DIRECT_GRADING_REF = "县级直接评定"
 
 
 @transaction.atomic
@@ -36,7 +39,7 @@ def county_direct_grade(
         grade=grade,
         effective_from=timezone.localdate(),
         source=GradeRecord.Source.REVIEW,
-        source_ref="县级直接评定",
+        source_ref=DIRECT_GRADING_REF,
         reason=reason,
     )
     event_record(

@@ -312,22 +312,28 @@ def _check_verdicts(dt: DecisionType, case: ReviewCase, verdicts: dict) -> dict:
     return rows
 
 
-def _check_city_forward(case: ReviewCase) -> None:
-    """R-REV-3, R-REV-6: A, B, B- and 引领性 go up only after an expert panel with an expert of
-    the industry has recorded its on-site verification."""
+def _check_city_onsite(case: ReviewCase) -> None:
+    """R-REV-3, R-REV-6 (002 第六条(3)): the city decides a grade (C included) or forwards A,
+    B, B- and 引领性 only after an expert panel with an expert of the industry has recorded and
+    signed its on-site verification (现场核查意见), and the rectifications it required are
+    verified (R-DECL-6)."""
     if not hasattr(case, "panel"):
-        raise ValidationError(_("报省级复核前须组建专家组并完成现场核查"))
+        raise ValidationError(
+            _("市级认定等级或报省级复核前，须组建专家组并完成现场核查（R-REV-3）")
+        )
     refusals = panel_refusals(case=case)
     if refusals:
         raise ValidationError(refusals)
     if not case.verifications.exists():
-        raise ValidationError(_("报省级复核前须记录专家组现场核查意见"))
+        raise ValidationError(
+            _("市级认定等级或报省级复核前，须记录专家组现场核查意见并由专家组成员签署（R-REV-3）")
+        )
     open_items = Rectification.objects.filter(verification__case=case).exclude(
         status=Rectification.Status.VERIFIED
     )
     if open_items.exists():
         raise ValidationError(
-            _("现场核查提出的整改要求尚有%d项未核实，核实后方可报省级复核（R-DECL-6）")
+            _("现场核查提出的整改要求尚有%d项未核实，核实后方可认定或报省级复核（R-DECL-6）")
             % open_items.count()
         )
 
@@ -382,8 +388,8 @@ def _review_sign(
     _check_four_eyes(dt, case, signers)
     _check_verdicts(dt, case, verdicts)
     _check_grade(dt, case, grade, verdicts)
-    if dt.decision == D.FORWARD:
-        _check_city_forward(case)
+    if dt.stage == Stage.CITY and dt.decision in (D.FORWARD, D.DECIDE):
+        _check_city_onsite(case)
     today = on or timezone.localdate()
     opinion = Opinion.objects.create(
         case=case,

@@ -1,5 +1,7 @@
-"""Requesting the approval form (审核意见表, R-REV-4) of a signed opinion. The worker renders
-it (``review.tasks.render_approval_form``); each request is a new revision, the earlier files
+"""Requesting the form of a signed opinion: the approval form (审核意见表, R-REV-4) of a
+first review, city review or province check, and the on-site verification form (现场核查意见表,
+002 附件1, R-REV-3) of the panel's on-site record. The worker renders it
+(``review.tasks.render_approval_form``); each request is a new revision, the earlier files
 stay."""
 
 from django.core.exceptions import ValidationError
@@ -12,8 +14,21 @@ from grading.models import User
 from review.models import ApprovalForm, Opinion
 from review.rules import require
 
-# Opinions that produce an approval form: first review, city review and province check.
-FORM_KINDS = (Opinion.Kind.FIRST_REVIEW, Opinion.Kind.CITY_REVIEW, Opinion.Kind.PROVINCE_CHECK)
+# Opinions that produce a form: first review, city review and province check (审核意见表) and
+# the panel's on-site record (现场核查意见表).
+FORM_KINDS = (
+    Opinion.Kind.FIRST_REVIEW,
+    Opinion.Kind.ON_SITE,
+    Opinion.Kind.CITY_REVIEW,
+    Opinion.Kind.PROVINCE_CHECK,
+)
+
+
+def form_title(opinion: Opinion) -> str:
+    """The name of the opinion's form, as printed on it and offered for download."""
+    if opinion.kind == Opinion.Kind.ON_SITE:
+        return str(_("现场核查意见表"))
+    return str(_("审核意见表"))
 
 
 @transaction.atomic
@@ -27,7 +42,8 @@ def approval_form_request(*, actor: User, opinion: Opinion) -> ApprovalForm | No
             code="review.form.rerender_requested",
             actor=actor,
             target=opinion.case.declaration,
-            summary=f"重新生成审核意见表（第{form.revision}次）",
+            summary=_("重新生成%(title)s（第%(n)d次）")
+            % {"title": form_title(opinion), "n": form.revision},
             data={"opinion": opinion.pk, "form": form.pk},
         )
     from review.tasks import render_approval_form  # the worker's task imports the services

@@ -22,6 +22,7 @@ from review.models import (
     VerificationPhoto,
 )
 from review.rules import allows, require
+from review.services.forms import approval_form_request
 from review.services.panels import panel_refusals
 
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
@@ -42,7 +43,9 @@ def onsite_record(
     photos: list[tuple[object, str]] | None = None,
 ) -> OnSiteVerification:
     """The panel's signed record of its visit: date, members, findings per indicator, photos,
-    conclusion, recommended grade and required rectifications."""
+    conclusion, recommended grade and required rectifications. The worker renders it as the
+    on-site verification form (现场核查意见表, 002 附件1; R-REV-3), kept with its revisions
+    like the approval forms."""
     case = (
         ReviewCase.objects.select_for_update()
         .select_related(
@@ -150,6 +153,7 @@ def onsite_record(
             % {"n": len(rectifications)},
             url=f"/review/cases/{case.pk}/",
         )
+    approval_form_request(actor=actor, opinion=opinion)
     return verification
 
 

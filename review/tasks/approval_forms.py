@@ -4,6 +4,7 @@ the worker."""
 from celery import shared_task
 
 from review.services.bundles import bundle_render
+from review.services.case_forms import case_form_render
 from review.services.rendering import approval_form_render
 
 
@@ -21,3 +22,9 @@ def render_approval_form(self, form_pk: int) -> str:
 )
 def render_bundle(self, bundle_pk: int) -> str:
     return bundle_render(bundle_pk)
+
+
+@shared_task(name="review.tasks.render_case_form", bind=True, acks_late=True)
+def render_case_form(self, form_pk: int) -> str:
+    """A downgrade case's or an appeal's signed opinion as its form (R-DYN-1, R-REV-10)."""
+    return case_form_render(form_pk)

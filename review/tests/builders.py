@@ -15,9 +15,9 @@ from django.utils import timezone
 from core.models import AuditEvent
 from declarations.models import Declaration
 from declarations.services import lifecycle
-from grading.models import Grade, Industry, User
+from grading.models import Grade, Industry, Region, User
 from review.models import IndicatorOpinion, OnSiteVerification, Opinion, ReviewCase
-from review.services import decisions, onsite, panels
+from review.services import decisions, onsite, panels, pools
 from tests import declaration_builders, factories
 
 MEETS = IndicatorOpinion.Verdict.MEETS
@@ -52,9 +52,19 @@ def city_staff(code: str = "410100") -> User:
     return factories.staff_user(User.Role.CITY, code)
 
 
-def expert(*industry_codes: str, **profile) -> User:
-    """An expert of the pool who knows ``industry_codes``."""
-    return factories.expert_user(industries=[industry(c) for c in industry_codes], **profile)
+def expert(*industry_codes: str, pool: str | None = "410000", **profile) -> User:
+    """An expert who knows ``industry_codes``, in the pool of ``pool`` (the provincial pool
+    unless told; None for none)."""
+    user = factories.expert_user(industries=[industry(c) for c in industry_codes], **profile)
+    if pool is not None and not user.expert_profile.employer_is_service_agency:
+        join_pool(user, pool)
+    return user
+
+
+def join_pool(expert: User, pool: str) -> None:
+    pools.pool_member_add(
+        actor=factories.admin_user(), expert=expert, pool=Region.objects.get(code=pool)
+    )
 
 
 def submitted(user: User, *, grade: str = "B", industry: str = "N31") -> Declaration:

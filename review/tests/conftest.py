@@ -17,7 +17,8 @@ def second_county_user(db):
 
 @pytest.fixture
 def n31_expert(db):
-    return builders.expert("N31")
+    """A printing expert of 郑州's pool."""
+    return builders.expert("N31", pool="410100")
 
 
 @pytest.fixture

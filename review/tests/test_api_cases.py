@@ -233,8 +233,19 @@ def test_approval_form_request_adds_a_revision(
     assert b"".join(download.streaming_content).startswith(b"%PDF")
 
 
-def test_on_site_opinion_has_no_approval_form(verified_case, city_user):
+def test_r_rev_3_on_site_opinion_has_its_verification_form_asked_again_as_a_revision(
+    verified_case, city_user, n31_expert
+):
+    """The on-site record's 现场核查意见表 is kept like the approval forms: asking again makes
+    a new revision and the first stays; the panel's expert reads it but does not produce it."""
     onsite = verified_case.opinions.get(kind="on_site")
-    response = client_for(city_user).post(f"{CASES}{verified_case.pk}/opinions/{onsite.pk}/form/")
-    assert response.status_code == 400
-    assert "不生成审核意见表" in messages(response.json())
+    case_url = f"{CASES}{verified_case.pk}/"
+    listed = client_for(city_user).get(case_url).json()
+    forms = next(o for o in listed["opinions"] if o["id"] == onsite.pk)["forms"]
+    assert [f["revision"] for f in forms] == [1]
+    refused = client_for(n31_expert).post(f"{case_url}opinions/{onsite.pk}/form/")
+    assert refused.status_code == 403
+    response = client_for(city_user).post(f"{case_url}opinions/{onsite.pk}/form/")
+    assert response.status_code == 202, response.json()
+    assert response.json()["revision"] == 2
+    assert list(onsite.forms.order_by("revision").values_list("revision", flat=True)) == [1, 2]

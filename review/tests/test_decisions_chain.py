@@ -81,8 +81,12 @@ def test_r_rev_1_b_goes_county_city_province_decided(
         "declaration.decided",
     ):
         assert code in codes
-    # R-REV-4: every signed first-review, city and province opinion asks for its form.
-    assert ApprovalForm.objects.filter(opinion__case=case).count() == 3
+    # R-REV-4, R-REV-3: every signed first-review, city and province opinion asks for its
+    # approval form, and the on-site record for its verification form (现场核查意见表).
+    assert ApprovalForm.objects.filter(opinion__case=case).count() == 4
+    assert ApprovalForm.objects.filter(
+        opinion__case=case, opinion__kind=Opinion.Kind.ON_SITE
+    ).exists()
 
 
 def test_r_rev_1_each_stage_takes_only_its_own_decisions(case, county_user, province_user):
@@ -133,7 +137,11 @@ def test_r_rev_2_case_is_due_by_the_20th_of_its_submission_month(
 # --- R-REV-3: the city decides C, forwards A/B -----------------------------------------------
 
 
-def test_r_rev_3_city_decides_c_itself(enterprise_user, enterprise, county_user, city_user):
+def test_r_rev_3_city_decides_c_only_after_an_industry_panel_and_a_signed_onsite_opinion(
+    enterprise_user, enterprise, county_user, city_user, n31_expert
+):
+    """002 第六条(3): the city verifies C on site with industry experts too; a city decision of
+    any grade needs the panel (an expert of the industry) and its signed on-site opinion."""
     case = builders.open_case(county_user, builders.submitted(enterprise_user, grade="C"))
     builders.county_recommend(case, [county_user])  # C: one signer suffices
     case = builders.refresh(case)
@@ -141,6 +149,33 @@ def test_r_rev_3_city_decides_c_itself(enterprise_user, enterprise, county_user,
         builders.sign(case, city_user, D.FORWARD, grade_code="C")
     assert "C级及以下由市级直接认定" in messages(exc)
 
+    # No panel: refused (this used to decide C at once).
+    with pytest.raises(ValidationError) as exc:
+        builders.sign(case, city_user, D.DECIDE, grade_code="C")
+    assert "须组建专家组并完成现场核查（R-REV-3）" in messages(exc)
+    # A panel without an expert of the enterprise's industry is not formed.
+    with pytest.raises(ValidationError) as exc:
+        builders.panel_form(case, city_user, [builders.expert("N15")])
+    assert "至少应有1名包装印刷行业专家（R-REV-6）" in messages(exc)
+    # The panel is formed, but has not recorded and signed its on-site opinion yet.
+    builders.panel_form(case, city_user, [n31_expert])
+    with pytest.raises(ValidationError) as exc:
+        builders.sign(case, city_user, D.DECIDE, grade_code="C")
+    assert "须记录专家组现场核查意见并由专家组成员签署（R-REV-3）" in messages(exc)
+    # City staff alone cannot sign the on-site opinion: a panel member must.
+    with pytest.raises(ValidationError) as exc:
+        builders.onsite_record(case, city_user)
+    assert "现场核查意见须由专家组成员签署" in messages(exc)
+    case = builders.refresh(case)
+    assert case.stage == Stage.CITY and not case.opinions.filter(kind=Opinion.Kind.CITY_REVIEW)
+    assert not GradeRecord.objects.filter(enterprise=enterprise).exclude(
+        source=GradeRecord.Source.INITIAL
+    )
+
+    verification = builders.onsite_record(case, n31_expert, signers=[n31_expert, city_user])
+    assert list(verification.opinion.signers.order_by("pk")) == sorted(
+        [n31_expert, city_user], key=lambda u: u.pk
+    )
     builders.sign(case, city_user, D.DECIDE, grade_code="C")
     case = builders.refresh(case)
     assert (case.stage, case.final_grade.code, case.city_grade.code) == (Stage.DECIDED, "C", "C")
@@ -150,6 +185,15 @@ def test_r_rev_3_city_decides_c_itself(enterprise_user, enterprise, county_user,
     enterprise.refresh_from_db()
     assert enterprise.overall_grade.code == "C"
     assert "review.city.decided" in codes_for(case.declaration)
+
+
+def test_r_rev_3_city_decision_waits_for_verified_rectifications(verified_case, city_user):
+    """The rectifications the on-site opinion requires are verified before any city decision
+    (R-DECL-6), a C as much as a forwarded B."""
+    with pytest.raises(ValidationError) as exc:
+        builders.sign(verified_case, city_user, D.FORWARD, grade_code="B")
+    assert "尚有1项未核实" in messages(exc)
+    assert builders.refresh(verified_case).stage == Stage.CITY
 
 
 def test_r_rev_3_city_cannot_decide_b_it_must_forward(at_city, city_user):

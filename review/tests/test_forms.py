@@ -20,6 +20,7 @@ from review.models import ApprovalForm, ApprovalFormBundle, Opinion
 from review.services.bundles import EMPTY_MONTH, bundle_request
 from review.services.decisions import first_review_open, review_sign
 from review.services.forms import approval_form_request
+from review.services.onsite import onsite_record
 from tests import declaration_builders as builders
 from tests import factories
 
@@ -171,6 +172,81 @@ def test_r_rev_4_return_has_no_verdict_list_and_one_page(
     assert "材料不全，退回补充。" in text
     assert "审核结论" in text and "序号" not in text
     assert pdf_pages(path) == 1
+
+
+# --- R-REV-3: the on-site verification form (现场核查意见表, 002 附件1) ------------------------
+
+
+def test_r_rev_3_onsite_opinion_is_rendered_as_the_verification_form(
+    enterprise_user, county_user, city_user, django_capture_on_commit_callbacks
+):
+    """The panel's signed on-site record is rendered by the worker as the 现场核查意见表 with
+    the visit date, 核查情况 and 核查结论, and kept as a revision like the approval forms."""
+    from review.tests import builders as review_builders
+
+    second = factories.staff_user("county", "410184")
+    expert = review_builders.expert("N31", employer="郑州大学", title="教授")
+    case = first_review_open(actor=county_user, declaration=submitted(enterprise_user))
+    with django_capture_on_commit_callbacks(execute=True):
+        review_builders.county_recommend(case, [county_user, second])
+        case = review_builders.refresh(case)
+        review_builders.panel_form(case, city_user, [expert])
+    due = timezone.localdate() + datetime.timedelta(days=15)
+    rows = list(case.declaration.indicator_rows.filter(applicable=True).order_by("seq"))
+    with django_capture_on_commit_callbacks(execute=True):
+        verification = onsite_record(
+            actor=expert,
+            case=case,
+            visited_on=timezone.localdate(),
+            recommended_grade=Grade.objects.get(code="B"),
+            summary="专家组现场查看了凹版印刷线及VOCs治理设施，设施运行正常。",
+            conclusion="现场情况与申报材料一致，建议评为B级。",
+            signers=[expert, city_user],
+            findings={r.pk: ("meets", f"{r.category.name}现场与申报一致") for r in rows[:3]},
+            rectifications=[("完善VOCs治理设施运行台账", due)],
+        )
+    form = form_of(verification.opinion)
+    assert form.status == ApprovalForm.Status.READY
+    path = Path(form.file.path)
+    assert path.name == f"{case.declaration.number}-{verification.opinion.pk}-r1.pdf"
+    text = compact(pdf_text(path))
+    visited = verification.visited_on
+    for expected in (
+        "重污染天气绩效分级现场核查意见表",
+        "企业名称",
+        case.declaration.enterprise.name,
+        "核查日期",
+        f"{visited.year}年{visited.month}月{visited.day}日",
+        "行业类型",
+        case.declaration.industry.name,
+        "申请分级类型",
+        "核查情况",
+        "专家组现场查看了凹版印刷线及VOCs治理设施，设施运行正常。",
+        f"{rows[0].category.name}现场与申报一致",
+        "核查结论",
+        "现场情况与申报材料一致，建议评为B级。",
+        "核查建议等级：B级",
+        "完善VOCs治理设施运行台账",
+        f"{due.year}年{due.month}月{due.day}日",
+        "核查小组人员",
+        expert.display_name,
+        "郑州大学",
+        city_user.display_name,
+        "签字：",
+        "现场核查意见表第1次生成",
+    ):
+        assert compact(expected) in text, expected
+    # The approval form's labels are not the on-site form's.
+    assert "审核意见汇总" not in text and "分级意见结论" not in text
+    fonts = run("pdffonts", str(path))
+    assert any("NotoSansCJKSC" in line.replace("-", "") for line in fonts.splitlines()), fonts
+    assert pdf_pages(path) == 1
+
+    with django_capture_on_commit_callbacks(execute=True):
+        again = approval_form_request(actor=city_user, opinion=verification.opinion)
+    assert again.revision == 2
+    assert "现场核查意见表第2次生成" in compact(pdf_text(Path(form_of(again.opinion, 2).file.path)))
+    assert path.exists() and form_of(verification.opinion).sha256 == form.sha256
 
 
 def test_user_text_is_printed_literally_and_nothing_is_fetched(

@@ -26,7 +26,7 @@ def _isolated(settings, tmp_path, monkeypatch):
 
 @pytest.fixture
 def n31_expert(db):
-    return builders.expert("N31")
+    return builders.expert("N31", pool="410100")
 
 
 @pytest.fixture

@@ -33,7 +33,10 @@ ROLES = (
 #: Who sees 新郑市's case at the city stage (404 for the others).
 SEE_THE_CASE = {"own_enterprise", "county", "city", "province", "panel_expert", "admin"}
 READ_THE_POOL = {"city", "other_city", "province", "panel_expert", "other_expert", "admin"}
-RUN_SPOT_CHECKS = {"province", "admin"}
+RUN_SPOT_CHECKS = {"city", "other_city", "province", "admin"}
+#: The province's sample and its proposal: the province reads and acts; a city sees only its
+#: own samples (404 for the province's), the others may not run spot checks at all (403).
+HOLD_THE_PROVINCES_SAMPLE = {"province", "admin"}
 
 
 @pytest.fixture(autouse=True)
@@ -75,6 +78,7 @@ def world(people, at_city, city_user, province_user):
     """The case at the city with its panel, a sample and an open downgrade proposal."""
     builders.panel_form(at_city, city_user, [people["panel_expert"]])
     sample = SpotCheckSample.objects.create(
+        region=province_user.region,
         year=timezone.localdate().year,
         percentage=Decimal("10"),
         seed=7,
@@ -83,6 +87,7 @@ def world(people, at_city, city_user, province_user):
         drawn_by=province_user,
     )
     proposal = IndustryDowngradeProposal.objects.create(
+        sample=sample,
         year=timezone.localdate().year - 1,
         industry=Industry.objects.get(code="N15"),
         checked=5,
@@ -157,22 +162,23 @@ def test_spot_check_pages_and_api_agree(people, world, role):
     expected = 200 if role in RUN_SPOT_CHECKS else 403
     assert both(page.get("/review/spot-checks/"), api.get(SAMPLES)) == (expected, expected)
     assert both(page.get("/review/spot-checks/"), api.get(PROPOSALS)) == (expected, expected)
+    held = 200 if role in HOLD_THE_PROVINCES_SAMPLE else (404 if expected == 200 else 403)
     assert both(
         page.get(f"/review/spot-checks/{sample.pk}/"), api.get(f"{SAMPLES}{sample.pk}/")
-    ) == (expected, expected)
+    ) == (held, held)
     missing = sample.pk + 1000
     assert both(page.get(f"/review/spot-checks/{missing}/"), api.get(f"{SAMPLES}{missing}/")) == (
         (404, 404) if expected == 200 else (403, 403)
     )
 
-    # Deciding a proposal without a reason: the province is told to give one on both; the
-    # others are refused on both.
+    # Deciding a proposal without a reason: the province is told to give one on both; a city
+    # does not see the province's proposal; the others are refused on both.
     page_answer = page.post(f"/review/proposals/{proposal.pk}/", {"confirm": "1", "reason": ""})
     api_answer = api.post(
         f"{PROPOSALS}{proposal.pk}/decide/", {"confirm": True, "reason": ""}, format="json"
     )
-    if expected == 403:
-        assert both(page_answer, api_answer) == (403, 403)
+    if held != 200:
+        assert both(page_answer, api_answer) == (held, held)
         return
     assert both(page_answer, api_answer) == (302, 400)
     assert "请填写理由" in str(api_answer.json())

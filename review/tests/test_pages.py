@@ -16,6 +16,7 @@ from review.models import (
     IndustryDowngradeProposal,
     Rectification,
     SpotCheckItem,
+    SpotCheckSample,
 )
 from review.services import panels
 from review.tests import builders
@@ -109,10 +110,13 @@ def test_rectification_is_reported_by_the_enterprise_and_verified_by_the_city(
     assert (item.status, item.followed_up_by) == (Rectification.Status.VERIFIED, city_user)
 
 
-def test_an_on_site_opinion_has_no_approval_form_to_render_again(verified_case, city_user):
+def test_r_rev_3_the_on_site_form_is_asked_again_from_the_case_page(verified_case, city_user):
     onsite = verified_case.opinions.get(kind="on_site")
     response = signed_in(city_user).post(f"/review/opinions/{onsite.pk}/form/", follow=True)
-    assert "该类意见不生成审核意见表" in shown(response)
+    assert "已重新生成现场核查意见表（新版本，原文件保留）" in shown(response)
+    assert onsite.forms.count() == 2
+    page = signed_in(city_user).get(f"/review/cases/{verified_case.pk}/").content.decode()
+    assert "重新生成现场核查意见表" in page
 
 
 def test_photos_and_forms_are_404_outside_reach(verified_case, other_county_user):
@@ -210,23 +214,39 @@ def graded_b(province_user):
     return ent
 
 
-def test_spot_check_pages_draw_record_and_decide(graded_b, province_user):
+def test_r_rev_9_spot_check_pages_plan_draw_record_and_decide(graded_b, province_user):
     province = signed_in(province_user)
-    response = province.post("/review/spot-checks/", {"year": 2026, "percentage": "100", "seed": 3})
+    body = {"year": 2026, "percentage": "100", "seed": 3}
+    # The plan: strata and size shown, nothing drawn until confirmed.
+    response = province.post("/review/spot-checks/", {**body, "action": "plan"})
+    assert response.status_code == 200
+    plan = response.context["plan"]
+    assert (plan.population, plan.requested, plan.size) == (1, 1, 1)
+    text = response.content.decode()
+    assert "按比例应抽 1 家" in text and "确认抽取1家" in text and "开封市" in text
+    assert not SpotCheckSample.objects.exists()
+    response = province.post("/review/spot-checks/", {**body, "action": "draw"})
     assert response.status_code == 302
     sample_url = response["Location"]
     item = SpotCheckItem.objects.get()
+    fields = {"item": item.pk, f"i{item.pk}-passed": "0", f"i{item.pk}-findings": "设施未运行"}
+    # Tried: "不符合，降级" without a target grade downgraded B→C by itself.
+    response = province.post(sample_url, fields, follow=True)
+    assert "不符合时须选择降级后的等级" in shown(response)
+    item.refresh_from_db()
+    assert item.result == "pending"
     response = province.post(
-        sample_url,
-        {"item": item.pk, f"i{item.pk}-passed": "0", f"i{item.pk}-findings": "设施未运行"},
-        follow=True,
+        sample_url, {**fields, f"i{item.pk}-downgrade_to": builders.grade("D").pk}, follow=True
     )
     assert "抽查结果已记录" in shown(response)
     item.refresh_from_db()
-    assert (item.result, item.downgrade_to.code) == ("failed", "C")
+    assert (item.result, item.downgrade_to.code) == ("failed", "D")
     assert province.post(sample_url, {"item": "abc"}).status_code == 404
+    assert signed_in(builders.city_staff("410200")).get(sample_url).status_code == 404
 
+    # The industry's sample is complete (1 of 1): judged, below 60%.
     proposal = IndustryDowngradeProposal.objects.get()
+    assert "尚未达到判定条件" not in province.get(sample_url).content.decode()
     response = province.post(
         f"/review/proposals/{proposal.pk}/", {"confirm": "0", "reason": "样本过少"}, follow=True
     )
@@ -235,9 +255,18 @@ def test_spot_check_pages_draw_record_and_decide(graded_b, province_user):
     assert proposal.status == IndustryDowngradeProposal.Status.DISMISSED
 
 
+def test_r_rev_9_the_province_sets_the_thresholds_on_the_page(province_user, city_user):
+    body = {"action": "policy", "min_per_industry": "4", "min_decided": "6"}
+    assert signed_in(city_user).post("/review/spot-checks/", body).status_code == 403
+    assert 'value="policy"' not in signed_in(city_user).get("/review/spot-checks/").text
+    response = signed_in(province_user).post("/review/spot-checks/", body, follow=True)
+    assert "抽查规则已保存" in shown(response)
+    assert "补足至4家" in response.content.decode()
+
+
 def test_spot_check_draw_errors_land_on_the_form(province_user):
     response = signed_in(province_user).post(
-        "/review/spot-checks/", {"year": 2026, "percentage": "10"}
+        "/review/spot-checks/", {"year": 2026, "percentage": "10", "action": "plan"}
     )
     assert "没有符合条件的已评级企业" in response.text
 

@@ -34,7 +34,7 @@ def at_city(enterprise_user, county_user, second_county_user):
 
 @pytest.fixture
 def n31_expert(db):
-    return builders.expert("N31")
+    return builders.expert("N31", pool="410100")
 
 
 @pytest.fixture
@@ -226,7 +226,7 @@ def test_r_rev_6_r_rev_7_r_rev_8_suggestions_list_eligible_experts_industry_firs
     cement = builders.expert("N15")
     printing = builders.expert("N31")
     agency = builders.expert("N31", employer_is_service_agency=True)
-    banned = builders.expert("N31")
+    banned = builders.expert("N31", pool="410100")
     panels.expert_blacklist(
         actor=city_user, expert=banned, reason=ExpertBlacklisting.Reason.CRITICISM, detail="通报"
     )

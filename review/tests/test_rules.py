@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from grading.models import Region, User
+from review.models import Appeal, DowngradeCase, ServiceUnit, SpotCheckSample
 from review.rules import allows, refusal, require, stage_for
 from review.services.bundles import bundle_units
 from review.tests import builders
@@ -71,6 +72,13 @@ def world(people, at_city, city_user):
         "first_review": lambda: case.opinions.get(kind="first_review"),
         "panel_expert": lambda: people["panel_expert"],
         "xinzheng_units": lambda: bundle_units(Region.objects.get(code="410184")),
+        "downgrade_case": lambda: DowngradeCase(enterprise=case.declaration.enterprise),
+        "appeal": lambda: Appeal(enterprise=case.declaration.enterprise),
+        "zhengzhou_pool": lambda: Region.objects.get(code="410100"),
+        "zhengzhou_unit": lambda: ServiceUnit(region=Region.objects.get(code="410100")),
+        "provincial_unit": lambda: ServiceUnit(region=Region.objects.get(code="410000")),
+        "zhengzhou_sample": lambda: SpotCheckSample(region=Region.objects.get(code="410100")),
+        "province_sample": lambda: SpotCheckSample(region=Region.objects.get(code="410000")),
     }
 
 
@@ -97,8 +105,31 @@ TABLE = [
         {"city", "other_city", "province", "admin"} | {"panel_expert"},
     ),
     ("review.blacklist_expert", "none", {"city", "other_city", "province", "admin"}),
+    # The panel's expert is of the provincial pool: the province's to blacklist.
+    ("review.blacklist_expert", "panel_expert", {"province", "admin"}),
+    ("review.manage_pool", "zhengzhou_pool", {"city", "province", "admin"}),
+    # The panel's expert is of the provincial pool: the province keeps its record.
+    ("review.record_training", "panel_expert", {"province", "admin"}),
+    ("review.view_service_units", "none", {"city", "other_city", "province", "admin"}),
+    ("review.keep_service_unit", "zhengzhou_unit", {"city", "province", "admin"}),
+    ("review.record_engagement", "zhengzhou_unit", {"city", "province", "admin"}),
+    ("review.record_engagement", "provincial_unit", {"city", "other_city", "province", "admin"}),
+    ("review.lift_unit_blacklisting", "none", {"province", "admin"}),
+    ("review.view_downgrades", "none", BUREAUS | EXPERTS | {"own_enterprise", "other_enterprise"}),
+    ("review.open_downgrade", "enterprise", {"county"}),
+    ("review.decide_downgrade", "downgrade_case", {"county"}),
+    ("review.assign_downgrade_panel", "downgrade_case", {"city"}),
+    ("review.rerender_case_form", "downgrade_case", {"county", "city", "province", "admin"}),
+    ("review.view_appeals", "none", BUREAUS | EXPERTS | {"own_enterprise", "other_enterprise"}),
+    ("review.file_appeal", "enterprise", {"own_enterprise"}),
+    ("review.withdraw_appeal", "appeal", {"own_enterprise"}),
+    ("review.assign_appeal_panel", "appeal", {"city"}),
+    ("review.decide_appeal", "appeal", {"city"}),
     ("review.lift_blacklisting", "none", {"province", "admin"}),
-    ("review.spot_check", "none", {"province", "admin"}),
+    ("review.spot_check", "none", {"city", "other_city", "province", "admin"}),
+    ("review.set_spot_check_policy", "none", {"province", "admin"}),
+    ("review.check_sample", "zhengzhou_sample", {"city", "admin"}),
+    ("review.check_sample", "province_sample", {"province", "admin"}),
     ("review.grade_directly", "enterprise", {"county"}),
     ("review.view_reapplications", "none", BUREAUS),
 ]

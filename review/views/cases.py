@@ -22,7 +22,7 @@ from review.rules import allows, refusal
 from review.selectors import cases as selectors
 from review.selectors.experts import panel_candidates
 from review.services import decisions, onsite, panels
-from review.services.forms import approval_form_rerequest
+from review.services.forms import approval_form_rerequest, form_title
 
 #: The permission behind each action of the case page.
 ACTION_PERMS = {
@@ -233,13 +233,16 @@ def approval_form_download(request, form_pk: int):
     form = selectors.approval_form_get(viewer=request.user, pk=form_pk)
     if form.status != ApprovalForm.Status.READY or not form.file:
         return HttpResponse(
-            _("审核意见表尚未生成完成"), status=409, content_type="text/plain; charset=utf-8"
+            _("%(title)s尚未生成完成") % {"title": form_title(form.opinion)},
+            status=409,
+            content_type="text/plain; charset=utf-8",
         )
     response = FileResponse(
         form.file.open("rb"),
         as_attachment=True,
         content_type="application/pdf",
-        filename=f"审核意见表-{form.opinion.case.declaration.number}-{form.opinion.pk}-{form.revision}.pdf",
+        filename=f"{form_title(form.opinion)}-{form.opinion.case.declaration.number}"
+        f"-{form.opinion.pk}-{form.revision}.pdf",
     )
     response["Cache-Control"] = "private, no-store"
     response["X-Checksum-SHA256"] = form.sha256
@@ -262,7 +265,10 @@ def approval_form_rerender(request, opinion_pk: int):
     opinion = selectors.opinion_get(viewer=request.user, pk=opinion_pk)
     try:
         approval_form_rerequest(actor=request.user, opinion=opinion)
-        messages.success(request, _("已重新生成审核意见表（新版本，原文件保留）"))
+        messages.success(
+            request,
+            _("已重新生成%(title)s（新版本，原文件保留）") % {"title": form_title(opinion)},
+        )
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, error_text(exc))
     return redirect(reverse("review:case", args=[opinion.case_id]) + f"#opinion-{opinion.pk}")

@@ -16,6 +16,7 @@ from declarations.services import lifecycle
 from grading.models import Industry, Region, User
 from grading.services.accounts import user_create
 from review.models import ReviewCase
+from review.services.pools import pool_member_add
 from tests import declaration_builders, factories
 from tests.e2e.test_declaration_flow import png_bytes
 
@@ -84,6 +85,12 @@ def review_setup(reference_data, settings, tmp_path):
             },
         ),
     }
+    # The city forms its panels from its own pool and the provincial one.
+    pool_member_add(
+        actor=factories.admin_user(),
+        expert=users["expert-yin"],
+        pool=Region.objects.get(code="410100"),
+    )
     yield {"enterprise": ent, "declaration": declaration, "users": users}
     app.conf.task_always_eager = previous
 
