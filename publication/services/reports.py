@@ -24,6 +24,8 @@ from publication.models import PublicReport, ReportEvidence
 from publication.rules import require
 from publication.selectors.handlers import handlers_of
 from publication.services.anonymous import address_rate_check, receipt_new, without_address
+from review.models import DowngradeCase
+from review.services.downgrades import downgrade_case_open
 
 logger = logging.getLogger(__name__)
 
@@ -137,13 +139,19 @@ def _staff_role(region: Region) -> str:
     return User.Role.COUNTY if region.level == Region.Level.COUNTY else User.Role.CITY
 
 
-def report_downgrade_case_open(*, actor: User, report: PublicReport) -> str:
-    """Open a downgrade case (dynamic adjustment, R-DYN-1) for a verified report.
-
-    The review app's ``downgrade_case_open`` is not on this branch yet: until the merge
-    connects it here, the outcome is recorded and its reference left empty (the handler
-    opens the case in the review app). Answers the case's reference."""
-    return ""
+def report_downgrade_case_open(*, actor: User, report: PublicReport, note: str) -> str:
+    """Open a downgrade case (dynamic adjustment, R-DYN-1) at the enterprise's county for a
+    report found true, in the handler's transaction; answers the case's number. The case
+    carries the report's receipt and the handler's finding, never the reporter (R-PUB-2)."""
+    case = downgrade_case_open(
+        actor=actor,
+        enterprise=report.enterprise,
+        reason=DowngradeCase.Reason.PUBLIC_REPORT,
+        detail=note,
+        occurred_on=timezone.localdate(report.lodged_at),
+        reference=report.receipt,
+    )
+    return case.number
 
 
 def _close(report: PublicReport) -> None:
@@ -170,7 +178,7 @@ def report_handle(*, actor: User, report: PublicReport, outcome: str, note: str)
     report.handled_by = actor
     report.handled_at = timezone.now()
     if outcome == PublicReport.Outcome.DOWNGRADE_CASE:
-        report.outcome_ref = report_downgrade_case_open(actor=actor, report=report)
+        report.outcome_ref = report_downgrade_case_open(actor=actor, report=report, note=note)
     report.save()
     event_record(
         code="publication.report.handled",

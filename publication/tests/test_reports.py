@@ -13,6 +13,7 @@ from grading.models import Region, User
 from publication.models import PublicReport
 from publication.services.reports import report_handle, report_lodge
 from publication.tests import builders
+from review.models import DowngradeCase
 from review.tests.builders import png_bytes
 from tests import declaration_builders, factories
 
@@ -111,10 +112,15 @@ def test_r_pub_2_only_the_countys_designated_handlers_handle(target, xz_handler,
             report_handle(actor=user, report=report, outcome="unfounded", note="不实")
     with pytest.raises(ValidationError):
         report_handle(actor=xz_handler, report=report, outcome="unfounded", note="")
+    builders.decided(target, "B")  # a graded enterprise has a grade to lose
     done = report_handle(
         actor=xz_handler, report=report, outcome="downgrade_case", note="核实存在超标排放"
     )
     assert (done.status, done.outcome, done.handled_by) == ("closed", "downgrade_case", xz_handler)
+    # R-DYN-1 across the stages: the founded report opened the county's downgrade case.
+    case = DowngradeCase.objects.get(number=done.outcome_ref)
+    assert case.enterprise == target and case.stage == case.Stage.COUNTY
+    assert case.triggers.get().reference == report.receipt
     with pytest.raises(ValidationError):
         report_handle(actor=xz_handler, report=report, outcome="unfounded", note="再次")
 
