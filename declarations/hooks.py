@@ -14,6 +14,7 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.hooks import InboxSection, NavItem, register
 from declarations.models import Declaration
@@ -75,9 +76,20 @@ class ResultSection:
 def nav_items(user) -> list[NavItem]:
     if not allows(user, "declarations.view_declarations"):
         return []
-    items = [NavItem("declarations", _("申报"), reverse("declarations:index"), order=20)]
+    items = [
+        NavItem(
+            "declarations", pgettext_lazy("导航", "申报"), reverse("declarations:index"), order=20
+        )
+    ]
     if allows(user, "grading.view_own_enterprise"):
-        items.append(NavItem("results", _("我的分级结果"), reverse("declarations:results"), 25))
+        items.append(
+            NavItem(
+                "results",
+                pgettext_lazy("导航", "我的分级结果"),
+                reverse("declarations:results"),
+                25,
+            )
+        )
     return items
 
 

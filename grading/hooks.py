@@ -2,6 +2,7 @@
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.hooks import InboxSection, NavItem, register
 from grading import selectors
@@ -24,21 +25,32 @@ def inbox_sections(user) -> list[InboxSection]:
 
 
 def nav_items(user) -> list[NavItem]:
-    items = [NavItem("inbox", _("待办"), reverse("inbox"), order=0)]
+    items = [NavItem("inbox", pgettext_lazy("导航", "待办"), reverse("inbox"), order=0)]
     if allows(user, "grading.view_own_enterprise"):
         items.append(
             NavItem(
                 "enterprise",
-                _("本企业"),
+                pgettext_lazy("导航", "本企业"),
                 reverse("enterprise-detail", args=[user.enterprise_id]),
                 order=10,
             )
         )
     if allows(user, "grading.list_enterprises"):
-        items.append(NavItem("enterprises", _("企业名录"), reverse("enterprise-list"), order=40))
-    items.append(NavItem("industries", _("行业指标"), reverse("industry-list"), order=90))
+        items.append(
+            NavItem(
+                "enterprises",
+                pgettext_lazy("导航", "企业名录"),
+                reverse("enterprise-list"),
+                order=40,
+            )
+        )
+    items.append(
+        NavItem("industries", pgettext_lazy("导航", "行业指标"), reverse("industry-list"), order=90)
+    )
     if user.is_staff:
-        items.append(NavItem("admin", _("系统管理"), reverse("admin:index"), order=100))
+        items.append(
+            NavItem("admin", pgettext_lazy("导航", "系统管理"), reverse("admin:index"), order=100)
+        )
     return items
 
 

@@ -2,6 +2,7 @@
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.hooks import InboxSection, NavItem, register
 from declarations.hooks import DeclarationAction, ResultSection
@@ -58,15 +59,34 @@ def inbox_sections(user) -> list[InboxSection]:
 def nav_items(user) -> list[NavItem]:
     items = []
     if allows(user, "review.view_queue"):
-        items.append(NavItem("review", _("审核"), reverse("review:queue"), order=30))
+        items.append(
+            NavItem("review", pgettext_lazy("导航", "审核"), reverse("review:queue"), order=30)
+        )
     if allows(user, "review.view_downgrades"):
-        items.append(NavItem("downgrades", _("动态降级"), reverse("review:downgrades"), order=35))
+        items.append(
+            NavItem(
+                "downgrades",
+                pgettext_lazy("导航", "动态降级"),
+                reverse("review:downgrades"),
+                order=35,
+            )
+        )
     if allows(user, "review.view_appeals"):
-        items.append(NavItem("appeals", _("复核申请"), reverse("review:appeals"), order=36))
+        items.append(
+            NavItem(
+                "appeals", pgettext_lazy("导航", "复核申请"), reverse("review:appeals"), order=36
+            )
+        )
     if allows(user, "review.view_experts"):
-        items.append(NavItem("experts", _("专家库"), reverse("review:experts"), order=60))
+        items.append(
+            NavItem("experts", pgettext_lazy("导航", "专家库"), reverse("review:experts"), order=60)
+        )
     if allows(user, "review.spot_check"):
-        items.append(NavItem("spot", _("抽查复核"), reverse("review:spot-checks"), order=80))
+        items.append(
+            NavItem(
+                "spot", pgettext_lazy("导航", "抽查复核"), reverse("review:spot-checks"), order=80
+            )
+        )
     return items
 
 

@@ -61,6 +61,18 @@ class User(AbstractUser):
     def display_name(self) -> str:
         return self.full_name or self.username
 
+    @property
+    def account_label(self) -> str:
+        """Name, role and unit, as the page header shows who is signed in."""
+        unit = (
+            self.region.name
+            if self.region_id
+            else (self.enterprise.name if self.enterprise_id else "")
+        )
+        return " · ".join(
+            part for part in (self.display_name, self.get_role_display(), unit) if part
+        )
+
 
 class ExpertProfile(models.Model):
     """An expert of the pool: industries and employer matter for conflicts (R-REV-6, R-REV-7)."""
