@@ -24,6 +24,7 @@ from review.services import downgrades
 from review.services.case_forms import case_form_rerequest, case_form_title
 
 Stage = DowngradeCase.Stage
+PREFILL = ("enterprise_uscc", "reason", "occurred_on", "reference", "detail")
 
 
 @login_required
@@ -34,7 +35,12 @@ def downgrade_list_page(request):
     form = None
     if can_open:
         reasons = [(r, DowngradeCase.Reason(r).label) for r in downgrades.REPORTED_REASONS]
-        form = rforms.DowngradeOpenForm(request.POST or None, reasons=reasons)
+        # Other pages link here with the facts filled in (an alert's duty row: the enterprise,
+        # the reason, the alert's number and its dates); the county checks and submits.
+        prefill = {k: request.GET[k][:300] for k in PREFILL if request.GET.get(k)}
+        if prefill.get("reason") not in downgrades.REPORTED_REASONS:
+            prefill.pop("reason", None)
+        form = rforms.DowngradeOpenForm(request.POST or None, reasons=reasons, initial=prefill)
     if request.method == "POST":
         if form is None:
             raise PermissionDenied(_("只有企业所属县级生态环境部门可以立案降级处理"))
