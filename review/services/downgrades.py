@@ -41,6 +41,7 @@ from review.models import CaseOpinion, DowngradeCase, DowngradeTrigger, Panel, P
 from review.rules import allows, require
 from review.selectors.cases import city_staff_for, staff_of
 from review.services.case_forms import case_form_request
+from review.services.case_opinions import case_opinion_create, panel_signers_check
 from review.services.panels import panel_problems
 
 Reason = DowngradeCase.Reason
@@ -336,23 +337,10 @@ def outcome_changes(
     return changes
 
 
-def _signed_opinion(
-    case, *, kind, outcome, grade, summary, conclusion, actor, signers
-) -> CaseOpinion:
-    if not summary.strip() or not conclusion.strip():
-        raise ValidationError(_("请填写核查情况和结论"))
-    opinion = CaseOpinion.objects.create(
-        downgrade_case=case,
-        kind=kind,
-        outcome=outcome,
-        grade=grade,
-        summary=summary.strip(),
-        conclusion=conclusion.strip(),
-        signed_by=actor,
-        signed_at=timezone.now(),
+def _signed_opinion(case, **signed) -> CaseOpinion:
+    return case_opinion_create(
+        case_field="downgrade_case", case=case, missing_text=_("请填写核查情况和结论"), **signed
     )
-    opinion.signers.set(signers)
-    return opinion
 
 
 @transaction.atomic
@@ -375,20 +363,14 @@ def downgrade_second_review_sign(
     problems = downgrade_panel_problems(case)
     if problems:
         raise ValidationError(problems)
-    signers = list(dict.fromkeys(signers))
-    if actor not in signers:
-        raise ValidationError({"signers": _("提交人须为签署人之一")})
-    members = set(case.panel.memberships.values_list("expert_id", flat=True))
-    if not any(s.pk in members for s in signers):
-        raise ValidationError({"signers": _("二次审核意见须由专家组成员签署")})
-    for s in signers:
-        if not allows(s, "review.sign_second_review", case):
-            raise ValidationError(
-                {
-                    "signers": _("%(name)s 不是本案专家组成员或市级工作人员")
-                    % {"name": s.display_name}
-                }
-            )
+    signers = panel_signers_check(
+        actor=actor,
+        signers=signers,
+        panel=case.panel,
+        perm="review.sign_second_review",
+        obj=case,
+        member_needed=_("二次审核意见须由专家组成员签署"),
+    )
     outcome_changes(case, outcome, grade, timezone.localdate())
     opinion = _signed_opinion(
         case,
