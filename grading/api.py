@@ -48,6 +48,7 @@ class RegionViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Region.objects.filter(is_active=True).select_related("parent").order_by("code")
     serializer_class = RegionSerializer
     lookup_field = "code"
+    lookup_value_regex = r"\d{6}"
     filterset_class = RegionFilter
 
 
@@ -81,6 +82,7 @@ class IndustryViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = IndustrySerializer
     lookup_field = "code"
+    lookup_value_regex = r"[A-Za-z0-9_]+"
     filterset_fields = ["category__code"]
 
     def get_queryset(self):
@@ -239,6 +241,7 @@ class EnterpriseViewSet(
 ):
     """Enterprises within the caller's jurisdiction; others answer 404."""
 
+    lookup_value_regex = r"\d+"
     pagination_class = Pagination
     filter_backends = []
 

@@ -48,6 +48,7 @@ class PositiveViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     serializer_class = PositiveSerializer
     queryset = Enterprise.objects.none()
+    lookup_value_regex = r"\d+"
     filter_backends: list = []
 
     @extend_schema(
