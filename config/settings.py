@@ -230,6 +230,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "review.tasks.remind_reapplications",
         "schedule": crontab(minute=0, hour=9, day_of_month=5, month_of_year=1),
     },
+    # 等保三级: the audit trail is kept at least 180 days (AUDIT_RETENTION_DAYS), then pruned.
+    "prune-audit-trail": {
+        "task": "core.tasks.prune_audit_trail",
+        "schedule": crontab(minute=30, hour=3),
+    },
 }
 
 vars().update(env.email_url("EMAIL_URL"))
@@ -304,5 +309,7 @@ GRADING.update(
         # R-REV-10: days after a county-level grade decision within which the enterprise may
         # ask the city to re-review it.
         "APPEAL_DAYS": env.int("APPEAL_DAYS", default=15),
+        # Days the audit trail is kept; never fewer than 180 (等保三级), whatever is set here.
+        "AUDIT_RETENTION_DAYS": env.int("AUDIT_RETENTION_DAYS", default=180),
     }
 )

@@ -12,6 +12,7 @@ from review import api as review_api
 router = DefaultRouter()
 router.register("regions", grading_api.RegionViewSet, basename="region")
 router.register("industries", grading_api.IndustryViewSet, basename="industry")
+router.register("audit/events", grading_api.AuditEventViewSet, basename="audit-event")
 router.register("enterprises", grading_api.EnterpriseViewSet, basename="enterprise")
 router.register("declarations", declarations_api.DeclarationViewSet, basename="declaration")
 router.register("list/entries", emergency_list_api.ListEntryViewSet, basename="list-entry")

@@ -37,6 +37,8 @@ def nav_items(user) -> list[NavItem]:
     if allows(user, "grading.list_enterprises"):
         items.append(NavItem("enterprises", _("企业名录"), reverse("enterprise-list"), order=40))
     items.append(NavItem("industries", _("行业指标"), reverse("industry-list"), order=90))
+    if allows(user, "grading.view_security_events"):
+        items.append(NavItem("audit", _("操作审计"), reverse("audit-trail"), order=95))
     if user.is_staff:
         items.append(NavItem("admin", _("系统管理"), reverse("admin:index"), order=100))
     return items

@@ -32,6 +32,7 @@ urlpatterns = [
         views.violation_revoke,
         name="violation-revoke",
     ),
+    path("audit/", views.audit_trail, name="audit-trail"),
     path("industries/", views.industry_list, name="industry-list"),
     path("industries/<str:code>/", views.industry_detail, name="industry-detail"),
 ]

@@ -16,6 +16,10 @@ class User(AbstractUser):
         EXPERT = "expert", _("专家")
         PROVINCE = "province", _("省级生态环境部门")
         ADMIN = "admin", _("系统管理员")
+        # 三员分立 (等保三级): the system administrator runs the system, the security
+        # administrator keeps account security, the audit administrator alone reads the trail.
+        SECURITY = "security", _("安全管理员")
+        AUDITOR = "auditor", _("审计管理员")
 
     STAFF_ROLES = (Role.COUNTY, Role.CITY, Role.PROVINCE)
 
