@@ -336,7 +336,7 @@ class AlertViewSet(viewsets.ViewSet):
             "results": results,
         }
 
-    @extend_schema(responses=None)
+    @extend_schema(operation_id="list_alerts_list", responses=None)
     def list(self, request):
         alerts = alert_list(viewer=request.user)[:100]
         return Response([self._present(a, full=False) for a in alerts])

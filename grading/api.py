@@ -151,7 +151,9 @@ class EnterpriseIndustrySerializer(serializers.Serializer):
     nox_tpa = serializers.DecimalField(max_digits=12, decimal_places=3, min_value=0, default=0)
     pm_tpa = serializers.DecimalField(max_digits=12, decimal_places=3, min_value=0, default=0)
     vocs_tpa = serializers.DecimalField(max_digits=12, decimal_places=3, min_value=0, default=0)
-    current_grade = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    current_grade = serializers.CharField(
+        source="current_grade.code", read_only=True, allow_null=True, default=None
+    )
 
 
 class EnterpriseSerializer(serializers.ModelSerializer):
@@ -369,13 +371,13 @@ class AuditEventSerializer(serializers.Serializer):
     summary = serializers.CharField()
     reason = serializers.CharField()
     address = serializers.IPAddressField(allow_null=True)
-    outcome = serializers.ChoiceField(choices=["success", "failure", "denied"])
+    outcome = serializers.ChoiceField(choices=AuditEvent.Outcome.choices)
 
 
 class AuditFilterSerializer(serializers.Serializer):
     code = serializers.CharField(required=False, max_length=100)
     actor = serializers.CharField(required=False, max_length=150)
-    outcome = serializers.ChoiceField(required=False, choices=["success", "failure", "denied"])
+    outcome = serializers.ChoiceField(required=False, choices=AuditEvent.Outcome.choices)
     address = serializers.IPAddressField(required=False)
     since = serializers.DateField(required=False)
     until = serializers.DateField(required=False)

@@ -201,3 +201,12 @@ class AuditFilterForm(forms.Form):
     address = forms.GenericIPAddressField(label=_("来源地址"), required=False)
     since = forms.DateField(label=_("起始日期"), required=False)
     until = forms.DateField(label=_("截止日期"), required=False)
+
+
+class SecondFactorForm(forms.Form):
+    code = forms.RegexField(
+        label=_("动态口令"),
+        regex=r"^\s*\d{6}\s*$",
+        error_messages={"invalid": _("请输入手机验证器显示的6位数字")},
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )

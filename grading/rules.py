@@ -138,3 +138,8 @@ rules.add_perm("grading.view_audit_trail", is_auditor)
 #: The security administrator reads the account-security part of the trail (logins, failed
 #: logins, logouts, password and second-factor changes).
 rules.add_perm("grading.view_security_events", is_auditor | is_security_admin)
+#: 等保三级: administrators of every kind and province staff log in with a second factor (TOTP).
+rules.add_perm(
+    "grading.needs_second_factor",
+    is_admin | is_province_staff | is_security_admin | is_auditor,
+)

@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -22,7 +21,6 @@ from grading.forms import (
     EnterpriseFilterForm,
     EnterpriseForm,
     IndustryFormSet,
-    LoginForm,
     RegistrationDecisionForm,
     RegistrationForm,
     ViolationForm,
@@ -45,11 +43,6 @@ from grading.services.grades import enterprise_managed_grade
 def _require_perm(user: User, perm: str, obj=None) -> None:
     if not allows(user, perm, obj):
         raise PermissionDenied
-
-
-class LoginView(auth_views.LoginView):
-    form_class = LoginForm
-    redirect_authenticated_user = True
 
 
 def healthz(request):
