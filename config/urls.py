@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
@@ -12,6 +13,7 @@ from review import api as review_api
 router = DefaultRouter()
 router.register("regions", grading_api.RegionViewSet, basename="region")
 router.register("industries", grading_api.IndustryViewSet, basename="industry")
+router.register("audit/events", grading_api.AuditEventViewSet, basename="audit-event")
 router.register("enterprises", grading_api.EnterpriseViewSet, basename="enterprise")
 router.register("declarations", declarations_api.DeclarationViewSet, basename="declaration")
 router.register("list/entries", emergency_list_api.ListEntryViewSet, basename="list-entry")
@@ -36,6 +38,13 @@ urlpatterns = [
     path("publication/", include("publication.urls")),
     path("public/", include("publication.urls_public")),
     path("i18n/", include("django.conf.urls.i18n")),
+    # The admin site is entered through the site's own login (password, then the second
+    # factor), never through a login page of its own.
+    path(
+        "admin/login/",
+        RedirectView.as_view(pattern_name="login", query_string=True),
+        name="admin-login",
+    ),
     path("admin/", admin.site.urls),
     path("api/v1/", include((router.urls, "api"), namespace="api")),
     path("api/v1/publication/", include("publication.api.urls")),

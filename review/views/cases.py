@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.audit import event_list_for
+from core.downloads import file_download
 from core.forms import error_text
 from declarations.selectors import declaration_get
 from review import forms as rforms
@@ -237,16 +238,16 @@ def approval_form_download(request, form_pk: int):
             status=409,
             content_type="text/plain; charset=utf-8",
         )
-    response = FileResponse(
-        form.file.open("rb"),
-        as_attachment=True,
+    return file_download(
+        request,
+        target=form,
+        kind="approval_form",
+        file=form.file.open("rb"),
         content_type="application/pdf",
         filename=f"{form_title(form.opinion)}-{form.opinion.case.declaration.number}"
         f"-{form.opinion.pk}-{form.revision}.pdf",
+        sha256=form.sha256,
     )
-    response["Cache-Control"] = "private, no-store"
-    response["X-Checksum-SHA256"] = form.sha256
-    return response
 
 
 @login_required

@@ -6,13 +6,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.audit import event_list_for
+from core.downloads import file_download
 from core.forms import add_service_errors, error_text
 from grading.models import Grade
 from review import forms as rforms
@@ -193,12 +194,12 @@ def case_form_download(request, form_pk: int):
             status=409,
             content_type="text/plain; charset=utf-8",
         )
-    response = FileResponse(
-        form.file.open("rb"),
-        as_attachment=True,
+    return file_download(
+        request,
+        target=form,
+        kind="case_form",
+        file=form.file.open("rb"),
         content_type="application/pdf",
         filename=f"{title}-{form.opinion.subject.number}-{form.revision}.pdf",
+        sha256=form.sha256,
     )
-    response["Cache-Control"] = "private, no-store"
-    response["X-Checksum-SHA256"] = form.sha256
-    return response
