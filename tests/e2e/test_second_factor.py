@@ -30,6 +30,7 @@ def test_province_user_binds_an_authenticator_then_logs_in_with_its_code(
     with page.expect_navigation():
         page.click('form button[type="submit"]:has-text("绑定")')
     assert page.url.endswith("/inbox/"), page.url
+    page.click(".account summary")
     page.click('form[action="/accounts/logout/"] button')
     accounts.log_in(page, live_server.url, user.username)
     assert page.url.endswith("/inbox/"), page.url
