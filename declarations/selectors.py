@@ -8,7 +8,15 @@ for one object is the ``declarations.view_declaration`` permission.
 from django.db.models import QuerySet
 from django.http import Http404
 
-from declarations.models import Batch, Declaration, DeclarationVersion, Evidence, IndicatorRow
+from declarations.models import (
+    Batch,
+    ChangeReport,
+    ChangeReportFile,
+    Declaration,
+    DeclarationVersion,
+    Evidence,
+    IndicatorRow,
+)
 from grading.jurisdiction import scope_to_viewer
 from grading.models import User
 from grading.rules import allows
@@ -79,3 +87,35 @@ def batch_get(*, pk: int) -> Batch:
         return batch_list().get(pk=pk)
     except (Batch.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+
+
+def change_report_list(*, viewer: User, status: str = "") -> QuerySet[ChangeReport]:
+    """R-ELIG-5: an enterprise's own change reports; bureau staff those of their jurisdiction."""
+    qs = scope_to_viewer(ChangeReport.objects.all(), viewer, enterprise_path="enterprise")
+    if status:
+        qs = qs.filter(status=status)
+    return qs.select_related(
+        "enterprise__county__parent", "industry", "filed_by", "handled_by"
+    ).order_by("-filed_at", "-id")
+
+
+def change_report_get(*, viewer: User, pk) -> ChangeReport:
+    try:
+        return change_report_list(viewer=viewer).prefetch_related("files").get(pk=pk)
+    except (ChangeReport.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def change_report_file_get(*, viewer: User, pk) -> ChangeReportFile:
+    visible = change_report_list(viewer=viewer).values("pk")
+    try:
+        return ChangeReportFile.objects.select_related("report").get(pk=pk, report__in=visible)
+    except (ChangeReportFile.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def pending_change_reports(*, viewer: User, enterprise) -> QuerySet[ChangeReport]:
+    """The enterprise's reports the county has not yet acknowledged or re-reviewed."""
+    return change_report_list(viewer=viewer, status=ChangeReport.Status.PENDING).filter(
+        enterprise=enterprise
+    )

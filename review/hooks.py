@@ -79,6 +79,15 @@ def declaration_actions(user, declaration) -> list:
     return []
 
 
+def change_report_actions(user, report) -> list:
+    """R-ELIG-5: the county may open a re-review of a pending change report."""
+    if allows(user, "declarations.handle_change_report", report):
+        return [
+            DeclarationAction(_("启动复核"), reverse("review:change-re-review", args=[report.pk]))
+        ]
+    return []
+
+
 def enterprise_results(user, enterprise) -> list:
     """The enterprise's approval forms (审核意见表) of its own cases."""
     forms = (
@@ -96,4 +105,5 @@ def register_hooks() -> None:
     register("inbox_sections", inbox_sections, order=30)
     register("nav_items", nav_items)
     register("declaration_actions", declaration_actions)
+    register("change_report_actions", change_report_actions)
     register("enterprise_results", enterprise_results, order=10)

@@ -30,6 +30,11 @@ urlpatterns = [
         downgrades.case_form_download,
         name="case-form-download",
     ),
+    path(
+        "change-reports/<int:pk>/re-review/",
+        downgrades.change_report_re_review,
+        name="change-re-review",
+    ),
     path("appeals/", appeals.appeal_list_page, name="appeals"),
     path("appeals/new/", appeals.appeal_new, name="appeal-new"),
     path("appeals/<int:pk>/", appeals.appeal_detail, name="appeal"),

@@ -7,6 +7,7 @@ reason for a role that may not read the resource); who may act, by the services 
 
 from review.api.appeals import AppealViewSet
 from review.api.cases import ReviewCaseViewSet
+from review.api.change_reports import ChangeReportReviewViewSet
 from review.api.downgrades import DowngradeCaseViewSet
 from review.api.experts import ExpertViewSet
 from review.api.spot_checks import DowngradeProposalViewSet, SpotCheckSampleViewSet
@@ -14,6 +15,7 @@ from review.api.units import ServiceUnitViewSet
 
 __all__ = [
     "AppealViewSet",
+    "ChangeReportReviewViewSet",
     "DowngradeCaseViewSet",
     "DowngradeProposalViewSet",
     "ExpertViewSet",
