@@ -225,10 +225,11 @@ CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
-    # R-REV-11: remind last year's A and B to re-apply, early each January.
+    # R-REV-11: remind last year's A and B to re-apply: once a year, then 30 and 7 days before
+    # their batch's deadline. Daily; each reminder is recorded and never sent twice.
     "remind-reapplications": {
         "task": "review.tasks.remind_reapplications",
-        "schedule": crontab(minute=0, hour=9, day_of_month=5, month_of_year=1),
+        "schedule": crontab(minute=0, hour=9),
     },
 }
 

@@ -28,6 +28,9 @@ router.register("review/units", review_api.ServiceUnitViewSet, basename="review-
 router.register("review/downgrades", review_api.DowngradeCaseViewSet, basename="review-downgrade")
 router.register("review/appeals", review_api.AppealViewSet, basename="review-appeal")
 router.register(
+    "review/reapplications", review_api.ReapplicationViewSet, basename="review-reapplication"
+)
+router.register(
     "review/change-reports", review_api.ChangeReportReviewViewSet, basename="review-change-report"
 )
 

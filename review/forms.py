@@ -299,6 +299,18 @@ class YearForm(forms.Form):
         return (self.cleaned_data.get("year") if self.is_valid() else None) or default
 
 
+class ReapplicationDecideForm(forms.Form):
+    """R-REV-11: the county's signed decision on an enterprise that did not re-apply."""
+
+    enterprise = forms.IntegerField(widget=forms.HiddenInput)
+    industry = forms.CharField(max_length=20, widget=forms.HiddenInput)
+    year = forms.IntegerField(min_value=2019, max_value=2100, widget=forms.HiddenInput)
+    outcome = forms.ChoiceField(
+        label=_("决定"), choices=[("keep", _("保留原等级")), ("lose", _("取消原等级"))]
+    )
+    reason = forms.CharField(label=_("理由"), max_length=500)
+
+
 class DowngradeOpenForm(forms.Form):
     """A county reports an inspection, a public report or an alert measure (R-DYN-1)."""
 

@@ -1,6 +1,7 @@
 """The review app's sections of the inbox and navigation (see ``core.hooks``)."""
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.hooks import InboxSection, NavItem, register
@@ -9,6 +10,7 @@ from declarations.models import Declaration
 from grading.rules import allows
 from review.models import ApprovalForm
 from review.rules import stage_for
+from review.selectors.annual import reapplication_overdue
 from review.selectors.appeals import appeal_queue
 from review.selectors.cases import case_list
 from review.selectors.downgrades import downgrade_queue
@@ -52,6 +54,20 @@ def inbox_sections(user) -> list[InboxSection]:
                 template="review/inbox/downgrades.html",
             )
         )
+    if allows(user, "review.decide_reapplication"):
+        today = timezone.localdate()
+        overdue = reapplication_overdue(viewer=user, year=today.year, today=today)
+        count = overdue.count()
+        if count:
+            sections.append(
+                InboxSection(
+                    key="reapply",
+                    title=_("逾期未重新申报、待决定等级的企业"),
+                    items=overdue[:50],
+                    count=count,
+                    template="review/inbox/reapply.html",
+                )
+            )
     return sections
 
 

@@ -316,6 +316,8 @@ rules.add_perm("review.set_spot_check_policy", is_province_or_admin)
 rules.add_perm("review.grade_directly", is_county_staff & enterprise_in_reach)
 #: R-REV-11: the bureaus follow last year's A and B that re-apply.
 rules.add_perm("review.view_reapplications", is_bureau_staff)
+#: R-REV-11: the enterprise's county decides on those that did not re-apply by the deadline.
+rules.add_perm("review.decide_reapplication", is_county_staff & enterprise_in_reach)
 
 
 # --- Asking and refusing ----------------------------------------------------------------------
@@ -378,6 +380,7 @@ REFUSALS: dict[str, object | Callable[[User, object], str]] = {
     "review.set_spot_check_policy": _("只有省级生态环境部门可以设置抽查规则"),
     "review.grade_directly": _("只有企业所属县级生态环境部门可以直接评定"),
     "review.view_reapplications": _("只有生态环境部门可以查看应重新申报的企业"),
+    "review.decide_reapplication": _("只有企业所属县级生态环境部门可以决定未重新申报企业的等级"),
 }
 
 

@@ -41,4 +41,5 @@ urlpatterns = [
     path("appeal-files/<int:pk>/", appeals.appeal_file_download, name="appeal-file"),
     path("direct/", annual.direct_grade, name="direct"),
     path("reapply/", annual.reapply, name="reapply"),
+    path("reapply/decide/", annual.reapply_decide, name="reapply-decide"),
 ]

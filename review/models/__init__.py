@@ -1,3 +1,4 @@
+from review.models.annual import ReapplicationDecision, ReapplicationReminder
 from review.models.appeals import Appeal, AppealFile
 from review.models.bundles import ApprovalFormBundle
 from review.models.cases import IndicatorOpinion, Opinion, ReviewCase
@@ -49,6 +50,8 @@ __all__ = [
     "Panel",
     "PanelMember",
     "PoolMembership",
+    "ReapplicationDecision",
+    "ReapplicationReminder",
     "Rectification",
     "ReviewCase",
     "ServiceEngagement",
