@@ -298,6 +298,8 @@ GRADING.update(
         "TRUSTED_PROXIES": env.int("TRUSTED_PROXIES", default=0),
         # R-GUAR-2: the lowest grade a guarantee-class enterprise of a key industry may hold.
         "GUARANTEE_MIN_GRADE": env.str("GUARANTEE_MIN_GRADE", default="B"),
+        # R-GUAR-3: the county finishes its review of guarantee cases by this day (MM-DD).
+        "GUARANTEE_COUNTY_DUE": env.str("GUARANTEE_COUNTY_DUE", default="09-20"),
         # Public notice (公示) length in working days unless the bureau sets another.
         "NOTICE_WORKDAYS": env.int("NOTICE_WORKDAYS", default=5),
         # Writes without an account (objections, reports): (count, seconds) per address.

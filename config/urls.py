@@ -27,6 +27,7 @@ router.register("review/proposals", review_api.DowngradeProposalViewSet, basenam
 router.register("review/units", review_api.ServiceUnitViewSet, basename="review-unit")
 router.register("review/downgrades", review_api.DowngradeCaseViewSet, basename="review-downgrade")
 router.register("review/appeals", review_api.AppealViewSet, basename="review-appeal")
+router.register("review/guarantee", review_api.GuaranteeViewSet, basename="review-guarantee")
 router.register(
     "review/reapplications", review_api.ReapplicationViewSet, basename="review-reapplication"
 )

@@ -137,8 +137,26 @@ rules.add_perm(
     "declarations.handle_change_report", is_county_or_admin & report_in_reach & is_pending_report
 )
 
-#: The Chinese reason a refused change-report permission gives.
+
+@rules.predicate
+def is_decided_guarantee(user, declaration) -> bool:
+    return (
+        declaration is not None
+        and declaration.control_type == Declaration.ControlType.GUARANTEE
+        and declaration.status == Declaration.Status.DECIDED
+    )
+
+
+#: R-GUAR-3/4: a bureau of the jurisdiction takes an enterprise off the guarantee list.
+rules.add_perm(
+    "declarations.remove_guarantee", is_bureau_staff & declaration_in_reach & is_decided_guarantee
+)
+
+#: The Chinese reason a refused permission gives.
 REFUSALS = {
+    "declarations.remove_guarantee": _(
+        "只有企业所在辖区的生态环境部门可以将已认定的保障类企业移出清单"
+    ),
     "declarations.file_change_report": _("只有企业本身的账户可以报告本企业的变更"),
     "declarations.view_change_reports": _("无权查看变更报告"),
     "declarations.view_change_report": _("无权查看该变更报告"),

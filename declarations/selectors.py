@@ -15,6 +15,7 @@ from declarations.models import (
     Declaration,
     DeclarationVersion,
     Evidence,
+    GuaranteeRemoval,
     IndicatorRow,
 )
 from grading.jurisdiction import scope_to_viewer
@@ -118,4 +119,30 @@ def pending_change_reports(*, viewer: User, enterprise) -> QuerySet[ChangeReport
     """The enterprise's reports the county has not yet acknowledged or re-reviewed."""
     return change_report_list(viewer=viewer, status=ChangeReport.Status.PENDING).filter(
         enterprise=enterprise
+    )
+
+
+def guarantee_declarations(*, counties, year: int) -> QuerySet[Declaration]:
+    """R-GUAR-3: the guarantee list of the year in the given county-level units: the decided
+    保障类 declarations whose enterprise has not been removed since. The one data source of
+    the guarantee list (the review stage's page, the official list of publication)."""
+    return (
+        Declaration.objects.filter(
+            enterprise__county__in=counties,
+            year=year,
+            control_type=Declaration.ControlType.GUARANTEE,
+            status=Declaration.Status.DECIDED,
+            guarantee_removal__isnull=True,
+        )
+        .select_related("enterprise__county__parent", "industry", "enterprise__overall_grade")
+        .order_by("enterprise__county__code", "guarantee_category", "enterprise__name")
+    )
+
+
+def guarantee_removals(*, counties, year: int) -> QuerySet[GuaranteeRemoval]:
+    """Enterprises of the given county-level units taken off the year's guarantee list."""
+    return (
+        GuaranteeRemoval.objects.filter(enterprise__county__in=counties, declaration__year=year)
+        .select_related("enterprise__county", "declaration", "removed_by")
+        .order_by("-removed_on", "-id")
     )

@@ -1,6 +1,15 @@
 from django.urls import path
 
-from review.views import annual, appeals, cases, downgrades, experts, spot_checks, units
+from review.views import (
+    annual,
+    appeals,
+    cases,
+    downgrades,
+    experts,
+    guarantee,
+    spot_checks,
+    units,
+)
 
 app_name = "review"
 urlpatterns = [
@@ -39,6 +48,8 @@ urlpatterns = [
     path("appeals/new/", appeals.appeal_new, name="appeal-new"),
     path("appeals/<int:pk>/", appeals.appeal_detail, name="appeal"),
     path("appeal-files/<int:pk>/", appeals.appeal_file_download, name="appeal-file"),
+    path("cases/<int:pk>/co-review/", guarantee.co_review_record, name="guarantee-co-review"),
+    path("guarantee/", guarantee.guarantee_list_page, name="guarantee"),
     path("direct/", annual.direct_grade, name="direct"),
     path("reapply/", annual.reapply, name="reapply"),
     path("reapply/decide/", annual.reapply_decide, name="reapply-decide"),

@@ -1,6 +1,6 @@
 """The enterprise's side of the flow: declarations with their sections, tables, evidence and
 versions (``declarations``), and what a graded enterprise reports during the year
-(``changes``: change reports, R-ELIG-5)."""
+(``changes``: change reports, R-ELIG-5; ``guarantee``: leaving the guarantee list, R-GUAR-3)."""
 
 from declarations.models.changes import ChangeReport, ChangeReportFile
 from declarations.models.declarations import (
@@ -17,6 +17,7 @@ from declarations.models.declarations import (
     evidence_path,
     positive,
 )
+from declarations.models.guarantee import GuaranteeRemoval
 
 __all__ = [
     "Batch",
@@ -25,6 +26,7 @@ __all__ = [
     "Declaration",
     "DeclarationVersion",
     "Evidence",
+    "GuaranteeRemoval",
     "IndicatorRow",
     "MaterialUse",
     "ProductCapacity",

@@ -10,6 +10,7 @@ from review.api.cases import ReviewCaseViewSet
 from review.api.change_reports import ChangeReportReviewViewSet
 from review.api.downgrades import DowngradeCaseViewSet
 from review.api.experts import ExpertViewSet
+from review.api.guarantee import GuaranteeViewSet
 from review.api.reapplications import ReapplicationViewSet
 from review.api.spot_checks import DowngradeProposalViewSet, SpotCheckSampleViewSet
 from review.api.units import ServiceUnitViewSet
@@ -20,6 +21,7 @@ __all__ = [
     "DowngradeCaseViewSet",
     "DowngradeProposalViewSet",
     "ExpertViewSet",
+    "GuaranteeViewSet",
     "ReapplicationViewSet",
     "ReviewCaseViewSet",
     "ServiceUnitViewSet",

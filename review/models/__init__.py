@@ -17,6 +17,7 @@ from review.models.experts import (
     PanelMember,
     PoolMembership,
 )
+from review.models.guarantee import GuaranteeCoReview, GuaranteeReport
 from review.models.onsite import OnSiteVerification, Rectification, VerificationPhoto
 from review.models.sampling import (
     IndustryDowngradeProposal,
@@ -43,6 +44,8 @@ __all__ = [
     "ExpertBlacklisting",
     "ExpertConflict",
     "ExpertTraining",
+    "GuaranteeCoReview",
+    "GuaranteeReport",
     "IndicatorOpinion",
     "IndustryDowngradeProposal",
     "OnSiteVerification",

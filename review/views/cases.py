@@ -23,6 +23,7 @@ from review.selectors import cases as selectors
 from review.selectors.experts import panel_candidates
 from review.services import decisions, onsite, panels
 from review.services.forms import approval_form_rerequest, form_title
+from review.views.guarantee import co_review_context
 
 #: The permission behind each action of the case page.
 ACTION_PERMS = {
@@ -51,6 +52,7 @@ def queue(request):
         "review/queue.html",
         {
             "receives_submissions": allows(user, "declarations.receive_submissions"),
+            "sees_yearly_lists": allows(user, "review.view_guarantee_lists"),
             "waiting": waiting,
             "rows": rows,
             "page": page,
@@ -203,6 +205,7 @@ def case_detail(request, pk: int):
             "photos": selectors.declaration_photos(case=case),
             "events": event_list_for(case.declaration)[:100],
             "other_cases": selectors.other_cases(case=case),
+            "guarantee": co_review_context(user, case),
         },
     )
 
