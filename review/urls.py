@@ -20,6 +20,16 @@ urlpatterns = [
     path("forms/<int:form_pk>/download/", cases.approval_form_download, name="form-download"),
     path("opinions/<int:opinion_pk>/form/", cases.approval_form_rerender, name="form-rerender"),
     path("photos/<int:pk>/", cases.photo_view, name="photo"),
+    path(
+        "rectification-photos/<int:pk>/",
+        cases.rectification_photo_view,
+        name="rectification-photo",
+    ),
+    path(
+        "cases/<int:pk>/evidence/<int:evidence_pk>/",
+        cases.case_evidence_download,
+        name="case-evidence",
+    ),
     path("experts/", experts.experts, name="experts"),
     path("experts/<str:username>/", experts.expert_detail, name="expert"),
     path("units/", units.unit_list_page, name="units"),

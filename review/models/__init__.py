@@ -18,7 +18,12 @@ from review.models.experts import (
     PoolMembership,
 )
 from review.models.guarantee import GuaranteeCoReview, GuaranteeReport
-from review.models.onsite import OnSiteVerification, Rectification, VerificationPhoto
+from review.models.onsite import (
+    OnSiteVerification,
+    Rectification,
+    RectificationPhoto,
+    VerificationPhoto,
+)
 from review.models.sampling import (
     IndustryDowngradeProposal,
     SpotCheckItem,
@@ -56,6 +61,7 @@ __all__ = [
     "ReapplicationDecision",
     "ReapplicationReminder",
     "Rectification",
+    "RectificationPhoto",
     "ReviewCase",
     "ServiceEngagement",
     "ServiceUnit",
