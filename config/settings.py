@@ -230,10 +230,11 @@ CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
-    # R-REV-11: remind last year's A and B to re-apply, early each January.
+    # R-REV-11: remind last year's A and B to re-apply: once a year, then 30 and 7 days before
+    # their batch's deadline. Daily; each reminder is recorded and never sent twice.
     "remind-reapplications": {
         "task": "review.tasks.remind_reapplications",
-        "schedule": crontab(minute=0, hour=9, day_of_month=5, month_of_year=1),
+        "schedule": crontab(minute=0, hour=9),
     },
     # 等保三级: the audit trail is kept at least 180 days (AUDIT_RETENTION_DAYS), then pruned.
     "prune-audit-trail": {
@@ -324,6 +325,8 @@ GRADING.update(
         "TRUSTED_PROXIES": env.int("TRUSTED_PROXIES", default=0),
         # R-GUAR-2: the lowest grade a guarantee-class enterprise of a key industry may hold.
         "GUARANTEE_MIN_GRADE": env.str("GUARANTEE_MIN_GRADE", default="B"),
+        # R-GUAR-3: the county finishes its review of guarantee cases by this day (MM-DD).
+        "GUARANTEE_COUNTY_DUE": env.str("GUARANTEE_COUNTY_DUE", default="09-20"),
         # Public notice (公示) length in working days unless the bureau sets another.
         "NOTICE_WORKDAYS": env.int("NOTICE_WORKDAYS", default=5),
         # Writes without an account (objections, reports): (count, seconds) per address.

@@ -15,6 +15,9 @@ router.register("regions", grading_api.RegionViewSet, basename="region")
 router.register("industries", grading_api.IndustryViewSet, basename="industry")
 router.register("audit/events", grading_api.AuditEventViewSet, basename="audit-event")
 router.register("enterprises", grading_api.EnterpriseViewSet, basename="enterprise")
+router.register(
+    "declarations/change-reports", declarations_api.ChangeReportViewSet, basename="change-report"
+)
 router.register("declarations", declarations_api.DeclarationViewSet, basename="declaration")
 router.register("list/entries", emergency_list_api.ListEntryViewSet, basename="list-entry")
 router.register("list/alerts", emergency_list_api.AlertViewSet, basename="list-alert")
@@ -26,6 +29,13 @@ router.register("review/proposals", review_api.DowngradeProposalViewSet, basenam
 router.register("review/units", review_api.ServiceUnitViewSet, basename="review-unit")
 router.register("review/downgrades", review_api.DowngradeCaseViewSet, basename="review-downgrade")
 router.register("review/appeals", review_api.AppealViewSet, basename="review-appeal")
+router.register("review/guarantee", review_api.GuaranteeViewSet, basename="review-guarantee")
+router.register(
+    "review/reapplications", review_api.ReapplicationViewSet, basename="review-reapplication"
+)
+router.register(
+    "review/change-reports", review_api.ChangeReportReviewViewSet, basename="review-change-report"
+)
 
 admin.site.site_header = "绩效分级管理平台"
 admin.site.site_title = "绩效分级"

@@ -1,6 +1,7 @@
 """The review app's sections of the inbox and navigation (see ``core.hooks``)."""
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -10,6 +11,7 @@ from declarations.models import Declaration
 from grading.rules import allows
 from review.models import ApprovalForm
 from review.rules import stage_for
+from review.selectors.annual import reapplication_overdue
 from review.selectors.appeals import appeal_queue
 from review.selectors.cases import case_list
 from review.selectors.downgrades import downgrade_queue
@@ -53,6 +55,20 @@ def inbox_sections(user) -> list[InboxSection]:
                 template="review/inbox/downgrades.html",
             )
         )
+    if allows(user, "review.decide_reapplication"):
+        today = timezone.localdate()
+        overdue = reapplication_overdue(viewer=user, year=today.year, today=today)
+        count = overdue.count()
+        if count:
+            sections.append(
+                InboxSection(
+                    key="reapply",
+                    title=_("逾期未重新申报、待决定等级的企业"),
+                    items=overdue[:50],
+                    count=count,
+                    template="review/inbox/reapply.html",
+                )
+            )
     return sections
 
 
@@ -99,6 +115,15 @@ def declaration_actions(user, declaration) -> list:
     return []
 
 
+def change_report_actions(user, report) -> list:
+    """R-ELIG-5: the county may open a re-review of a pending change report."""
+    if allows(user, "declarations.handle_change_report", report):
+        return [
+            DeclarationAction(_("启动复核"), reverse("review:change-re-review", args=[report.pk]))
+        ]
+    return []
+
+
 def enterprise_results(user, enterprise) -> list:
     """The enterprise's approval forms (审核意见表) of its own cases."""
     forms = (
@@ -116,4 +141,5 @@ def register_hooks() -> None:
     register("inbox_sections", inbox_sections, order=30)
     register("nav_items", nav_items)
     register("declaration_actions", declaration_actions)
+    register("change_report_actions", change_report_actions)
     register("enterprise_results", enterprise_results, order=10)

@@ -129,6 +129,8 @@ def enterprise_detail(request, pk: int):
             "can_record_violation": allows(user, "grading.record_violation", enterprise),
             "can_revoke_violation": allows(user, "grading.revoke_violation", enterprise),
             "violation_form": ViolationForm(),
+            # Sections the stages above add (a pending change report, R-ELIG-5).
+            "sections": collect("enterprise_sections", user, enterprise),
         },
     )
 

@@ -55,11 +55,19 @@ REASON_OF_VIOLATION = {
     ViolationRecord.Kind.SECRET_DISCHARGE: Reason.SECRET_DISCHARGE,
     ViolationRecord.Kind.TREATMENT_NOT_RUNNING: Reason.TREATMENT_NOT_RUNNING,
 }
+#: Reasons an expert second review looks into before the county decides (R-DYN-1; a change
+#: of equipment or facilities re-reviewed as R-ELIG-5 asks).
+SECOND_REVIEW_REASONS = (Reason.INSPECTION, Reason.CHANGE)
 #: Reasons a bureau reports by hand; violations come in through their records.
 REPORTED_REASONS = {
     Reason.INSPECTION: DowngradeTrigger.Source.INSPECTION,
     Reason.PUBLIC_REPORT: DowngradeTrigger.Source.PUBLIC_REPORT,
     Reason.ALERT_MEASURE: DowngradeTrigger.Source.ALERT,
+}
+#: Reasons other services open a case for, with the source they record.
+SOURCE_OF_REASON = {
+    **REPORTED_REASONS,
+    Reason.CHANGE: DowngradeTrigger.Source.CHANGE_REPORT,
 }
 
 
@@ -160,19 +168,19 @@ def downgrade_case_open(
             enterprise=enterprise,
             industry=industry or graded[0].industry,
             reasons=[reason],
-            needs_second_review=reason == Reason.INSPECTION,
+            needs_second_review=reason in SECOND_REVIEW_REASONS,
             opened_by=recorder,
         )
         case.number = f"DG{timezone.localdate().year}{case.pk:06d}"
         case.save(update_fields=["number"])
     elif reason not in case.reasons:
         case.reasons = [*case.reasons, reason]
-        case.needs_second_review = case.needs_second_review or reason == Reason.INSPECTION
+        case.needs_second_review = case.needs_second_review or reason in SECOND_REVIEW_REASONS
         case.save(update_fields=["reasons", "needs_second_review"])
     trigger = DowngradeTrigger.objects.create(
         case=case,
         reason=reason,
-        source=REPORTED_REASONS.get(reason, DowngradeTrigger.Source.VIOLATION),
+        source=SOURCE_OF_REASON.get(reason, DowngradeTrigger.Source.VIOLATION),
         violation=violation,
         reference=reference.strip(),
         occurred_on=occurred_on,
