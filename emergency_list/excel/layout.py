@@ -81,6 +81,8 @@ def _columns() -> tuple[Column, ...]:
         Column("output", "实际产量（前一年）", g3, 10, number=True, stored=False),
         Column("basis", "减排基准", g3, 12, stored=False),
         Column("process", "涉气工序", g3, 14),
+        Column("process_industry", "工序所属行业", g3, 12, stored=False),
+        Column("process_grade", "工序管控等级", g3, 8, stored=False),
         Column("equipment", "主要设备", g3, 20),
         Column("fuel", "燃料类型及用量", g3, 14, stored=False),
     ]

@@ -101,6 +101,8 @@ _PROCESS_FIELDS = (
         for lv in PRINT_ORDER
         for f in _MEASURE_FIELDS
     ),
+    "industry__name",
+    "grade__name",
 )
 
 
@@ -220,6 +222,7 @@ def process_row(p: tuple, equipment: str, labels: Labels, ws) -> list:
     row[COL["capacity_unit"]] = safe_text(p[6], ws=ws) or None
     row[COL["process"]] = safe_text(p[2], ws=ws)
     row[COL["equipment"]] = safe_text(equipment, ws=ws) or None
+    row[COL["process_industry"]], row[COL["process_grade"]] = p[-2], p[-1]  # R-GRADE-4
     for k, idx in enumerate(_P_TPA):
         row[idx] = p[7 + k]
     base = 7 + len(POLLUTANTS)
