@@ -5,7 +5,7 @@ nothing else, so they give the same answers."""
 
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -13,6 +13,13 @@ from django.utils.translation import gettext as _
 from emergency_list.jurisdiction import alert_cities_for, list_scopes_for
 from emergency_list.models import Alert, EntryMeasure, EntryProcess, ExcelJob, ListEntry
 from emergency_list.services.documents import KINDS, documents_list
+from emergency_list.services.history import (
+    Change,
+    Version,
+    entry_versions,
+    snapshot_diff,
+    version_snapshot,
+)
 from grading.jurisdiction import county_units_for, scope_to_viewer
 from grading.models import Region, User
 from grading.rules import allows
@@ -59,6 +66,22 @@ def entry_measure_get(*, entry: ListEntry, pk: int) -> EntryMeasure:
         )
     except (EntryMeasure.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+
+
+def entry_history(*, entry: ListEntry) -> list[Version]:
+    """The versions of an entry read through ``entry_get``, newest first (R-LIST-6)."""
+    return entry_versions(entry)
+
+
+def entry_version_diff(*, entry: ListEntry, older: int, newer: int) -> list[Change]:
+    """What changed from version ``older`` to version ``newer`` of an entry read through
+    ``entry_get``; a version the entry never had is refused with a Chinese reason."""
+    snapshots = {}
+    for n in (older, newer):
+        snapshots[n] = version_snapshot(entry, n)
+        if snapshots[n] is None:
+            raise ValidationError(_("该清单企业没有第%d版") % n)
+    return snapshot_diff(snapshots[older], snapshots[newer])
 
 
 @dataclass(frozen=True)

@@ -29,8 +29,10 @@ from emergency_list.selectors import (
     entry_document_get,
     entry_documents,
     entry_get,
+    entry_history,
     entry_list,
     entry_measure_get,
+    entry_version_diff,
     excel_export_scopes,
     excel_import_counties,
     excel_job_get,
@@ -141,6 +143,15 @@ def entry_detail(request, pk: int):
         except ValidationError as exc:
             messages.error(request, error_text(exc))
         entry = entry_get(viewer=user, pk=pk)
+    older, newer = eforms.VersionDiffForm(request.GET if "older" in request.GET else None).versions(
+        entry.revision
+    )
+    try:
+        diff = entry_version_diff(entry=entry, older=older, newer=newer)
+    except ValidationError as exc:
+        messages.error(request, error_text(exc))
+        older, newer = max(entry.revision - 1, 1), entry.revision
+        diff = entry_version_diff(entry=entry, older=older, newer=newer)
     rows = []
     for ep in entry.processes.all():
         by_level = {m.level: m for m in ep.measures.all()}
@@ -157,6 +168,10 @@ def entry_detail(request, pk: int):
             "override_form": eforms.OverrideForm(),
             "documents": entry_documents(viewer=user, entry=entry),
             "events": event_list_for(entry)[:50],
+            "versions": entry_history(entry=entry),
+            "diff": diff,
+            "older": older,
+            "newer": newer,
         },
     )
 
