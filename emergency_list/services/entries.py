@@ -223,11 +223,16 @@ def entry_build(
             responsible_person=enterprise.contact_person,
             contact_mobile=enterprise.contact_mobile,
         )
-        _refresh(entry, enterprise, index)
+        from emergency_list.services.guarantee import guarantee_standing
+
+        entry.is_guarantee, entry.guarantee_scope = guarantee_standing(
+            enterprise=enterprise, year=year
+        )
+        entry_refresh(entry, enterprise, index)
         code = "list.entry.created"
     else:
         with entry_revising(entry, actor=actor, reason=reason or _("更新清单")) as change:
-            _refresh(entry, enterprise, index)
+            entry_refresh(entry, enterprise, index)
         if not change.changed:
             return entry
         code = "list.entry.refreshed"
@@ -242,7 +247,7 @@ def entry_build(
     return entry
 
 
-def _refresh(entry: ListEntry, enterprise: Enterprise, index: TemplateIndex) -> None:
+def entry_refresh(entry: ListEntry, enterprise: Enterprise, index: TemplateIndex) -> None:
     """Grade, county, baseline, processes and measures read again from the enterprise."""
     entry.grade = enterprise_managed_grade(enterprise)
     entry.graded = enterprise.overall_grade_id is not None
@@ -334,7 +339,7 @@ def entry_update(*, actor: User, entry: ListEntry, data: dict) -> ListEntry:
         entry.full_clean(exclude=["enterprise", "county", "grade"])
         entry.save()
         enterprise = enterprises_to_build().get(pk=entry.enterprise_id)
-        _refresh(entry, enterprise, TemplateIndex())
+        entry_refresh(entry, enterprise, TemplateIndex())
     return entry
 
 

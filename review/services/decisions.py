@@ -23,6 +23,7 @@ from core.audit import event_record
 from core.notifications import notify
 from declarations.models import Declaration, IndicatorRow
 from declarations.services import lifecycle
+from declarations.signals import guarantee_granted
 from grading.models import Grade, GradeRecord, User
 from grading.rules import is_expert
 from grading.services.grades import grade_record_add
@@ -442,6 +443,13 @@ def _review_sign(
             source_ref=declaration.number,
             reason=conclusion,
         )
+        if declaration.control_type == Declaration.ControlType.GUARANTEE:
+            guarantee_granted.send(
+                sender=Declaration,
+                enterprise=declaration.enterprise,
+                declaration=declaration,
+                actor=actor,
+            )
     event_record(
         code=dt.audit,
         actor=actor,
