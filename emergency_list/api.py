@@ -26,6 +26,7 @@ from emergency_list.selectors import (
     list_scope_get,
 )
 from emergency_list.services.alerts import alert_call
+from emergency_list.services.bundles import bundle_request
 from emergency_list.services.documents import documents_request
 from emergency_list.services.entries import (
     FLAG_FIELDS,
@@ -416,7 +417,7 @@ class ExcelJobSerializer(serializers.Serializer):
     download_url = serializers.SerializerMethodField()
 
     def get_download_url(self, obj) -> str | None:
-        if obj.kind == obj.Kind.EXPORT and obj.status == obj.Status.READY:
+        if obj.kind in (obj.Kind.EXPORT, obj.Kind.BUNDLE) and obj.status == obj.Status.READY:
             return reverse("emergency_list:job-download", args=[obj.pk])
         return None
 
@@ -449,6 +450,16 @@ class ExcelJobViewSet(viewsets.ViewSet):
         s.is_valid(raise_exception=True)
         year = s.validated_data.get("year") or _this_year()
         job = export_request(actor=request.user, region=s.validated_data["region"], year=year)
+        return Response(ExcelJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=ExcelRequestSerializer, responses=ExcelJobSerializer)
+    @action(detail=False, methods=["post"])
+    def bundle(self, request):
+        """All plans and signboards of a county's list as one archive, built by a worker."""
+        s = ExcelRequestSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        year = s.validated_data.get("year") or _this_year()
+        job = bundle_request(actor=request.user, county=s.validated_data["region"], year=year)
         return Response(ExcelJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(request=ExcelUploadSerializer, responses=ExcelJobSerializer)

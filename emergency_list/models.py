@@ -272,6 +272,32 @@ class EntryRevision(models.Model):
         return f"{self.entry} r{self.revision}"
 
 
+class EntryDocument(models.Model):
+    """A rendered 一厂一策 plan or gate signboard of an entry (R-LIST-4, R-LIST-5): which
+    version of the entry it shows, where the file is and its checksum. Written by the worker
+    once the file is stored whole, so every row is a file that can be downloaded."""
+
+    class Kind(models.TextChoices):
+        PLAN = "plan", _("一厂一策实施方案")
+        SIGNBOARD = "signboard", _("公示牌")
+
+    entry = models.ForeignKey(ListEntry, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
+    revision = models.PositiveIntegerField(_("清单版本"))
+    path = models.CharField(_("文件"), max_length=300, unique=True)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveIntegerField(_("大小"), default=0)
+    created_at = models.DateTimeField(_("生成时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("清单文件")
+        verbose_name_plural = _("清单文件")
+        ordering = ["entry", "kind", "-revision", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.entry} {self.get_kind_display()} r{self.revision}"
+
+
 class Alert(models.Model):
     """A called (or simulated) alert: level, cities, dates; the results are kept with the list
     revisions they were computed from."""
@@ -303,6 +329,7 @@ class ExcelJob(models.Model):
     class Kind(models.TextChoices):
         EXPORT = "export", _("导出")
         IMPORT = "import", _("导入")
+        BUNDLE = "bundle", _("一厂一策及公示牌打包")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("排队中")

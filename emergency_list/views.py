@@ -28,6 +28,7 @@ from emergency_list.selectors import (
     alert_results_for,
     entry_document_get,
     entry_documents,
+    entry_documents_pending,
     entry_get,
     entry_history,
     entry_list,
@@ -41,6 +42,7 @@ from emergency_list.selectors import (
     list_scope_get,
 )
 from emergency_list.services.alerts import alert_call
+from emergency_list.services.bundles import bundle_request
 from emergency_list.services.charts import alert_chart_svg, ratio_chart_svg
 from emergency_list.services.documents import documents_request
 from emergency_list.services.entries import (
@@ -75,6 +77,7 @@ def list_index(request):
             "children": [] if county else list_scope_children(viewer=user, scope=scope),
             "can_generate": county is not None
             and allows(user, "emergency_list.generate_list", county),
+            "can_bundle": county is not None and allows(user, "emergency_list.export_list", county),
             "levels": PRINT_ORDER,
         },
     )
@@ -95,6 +98,24 @@ def list_generate(request):
         return redirect("emergency_list:index")
     messages.success(request, _("清单编制已提交后台处理，完成后刷新本页即可查看"))
     return redirect(reverse("emergency_list:index") + f"?scope={county.code}&year={year}")
+
+
+@login_required
+@require_POST
+def list_bundle(request):
+    """All plans and signboards of a county's list as one archive, built by a worker."""
+    form = eforms.GenerateForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, error_text(form))
+        return redirect("emergency_list:index")
+    county, year = form.cleaned_data["county"], form.cleaned_data["year"]
+    try:
+        job = bundle_request(actor=request.user, county=county, year=year)
+    except ValidationError as exc:
+        messages.error(request, error_text(exc))
+        return redirect(reverse("emergency_list:index") + f"?scope={county.code}&year={year}")
+    messages.success(request, _("打包任务已提交，完成后在本页下载"))
+    return redirect("emergency_list:job", pk=job.pk)
 
 
 @login_required
@@ -167,6 +188,7 @@ def entry_detail(request, pk: int):
             "levels": PRINT_ORDER,
             "override_form": eforms.OverrideForm(),
             "documents": entry_documents(viewer=user, entry=entry),
+            "documents_pending": entry_documents_pending(entry=entry),
             "events": event_list_for(entry)[:50],
             "versions": entry_history(entry=entry),
             "diff": diff,
@@ -367,11 +389,10 @@ def job_download(request, pk: int):
         return HttpResponse(
             _("文件尚未生成完成"), status=409, content_type="text/plain; charset=utf-8"
         )
-    response = FileResponse(
-        job.file.open("rb"),
-        as_attachment=True,
-        filename=f"{job.region.name}{job.year}年应急减排清单.xlsx",
-    )
+    name = f"{job.region.name}{job.year}年应急减排清单.xlsx"
+    if job.kind == job.Kind.BUNDLE:
+        name = f"{job.region.name}{job.year}年一厂一策实施方案及公示牌.zip"
+    response = FileResponse(job.file.open("rb"), as_attachment=True, filename=name)
     response["Cache-Control"] = "private, no-store"
     response["X-Checksum-SHA256"] = job.sha256
     return response
