@@ -417,7 +417,8 @@ class ExcelJobSerializer(serializers.Serializer):
     download_url = serializers.SerializerMethodField()
 
     def get_download_url(self, obj) -> str | None:
-        if obj.kind in (obj.Kind.EXPORT, obj.Kind.BUNDLE) and obj.status == obj.Status.READY:
+        downloads = (obj.Kind.EXPORT, obj.Kind.BUNDLE, obj.Kind.DIFF)
+        if obj.kind in downloads and obj.status == obj.Status.READY:
             return reverse("emergency_list:job-download", args=[obj.pk])
         return None
 

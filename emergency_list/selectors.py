@@ -14,6 +14,7 @@ from core.audit import event_list_for
 from emergency_list.jurisdiction import alert_cities_for, list_scopes_for
 from emergency_list.models import (
     Alert,
+    CountyListVersion,
     EntryDocument,
     EntryMeasure,
     EntryProcess,
@@ -28,6 +29,7 @@ from emergency_list.services.history import (
     snapshot_diff,
     version_snapshot,
 )
+from emergency_list.services.rounds import contents_diff, version_content
 from grading.jurisdiction import county_units_for, scope_to_viewer
 from grading.models import Region, User
 from grading.rules import allows
@@ -211,6 +213,29 @@ def excel_import_counties(*, viewer: User) -> QuerySet[Region]:
     if not allows(viewer, "emergency_list.view_excel_jobs"):
         return Region.objects.none()
     return county_units_for(viewer).order_by("code")
+
+
+# --- list versions (R-LIST-6) ------------------------------------------------------------------
+
+
+def list_round_scope(*, viewer: User, code: str = "") -> Region:
+    """The county whose rounds and versions the viewer looks at (its list scope, a county)."""
+    scope = list_scope_get(viewer=viewer, code=code)
+    if not scope.holds_enterprises:
+        raise ValidationError(_("请选择县（市、区）查看清单版本"))
+    return scope
+
+
+def list_versions(*, county: Region, year: int) -> QuerySet[CountyListVersion]:
+    """The county's published versions of ``year`` (read through ``list_round_scope``)."""
+    return CountyListVersion.objects.filter(county=county, year=year).select_related(
+        "published_by", "window"
+    )
+
+
+def list_version_diff(*, county: Region, year: int, older: int, newer: int) -> list:
+    """What changed between two versions of the county's list (0: before the first)."""
+    return contents_diff(version_content(county, year, older), version_content(county, year, newer))
 
 
 # --- alerts ----------------------------------------------------------------------------------

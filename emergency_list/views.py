@@ -38,8 +38,11 @@ from emergency_list.selectors import (
     excel_import_counties,
     excel_job_get,
     excel_job_list,
+    list_round_scope,
     list_scope_children,
     list_scope_get,
+    list_version_diff,
+    list_versions,
 )
 from emergency_list.services.alerts import alert_call
 from emergency_list.services.bundles import bundle_request
@@ -52,6 +55,12 @@ from emergency_list.services.entries import (
 )
 from emergency_list.services.jobs import export_request, import_confirm, import_upload
 from emergency_list.services.ratios import LABELS, POLLUTANTS, ratio_check
+from emergency_list.services.rounds import (
+    diff_export_request,
+    list_version_publish,
+    list_windows,
+    round_worklist,
+)
 from grading.models import User
 from grading.rules import allows
 
@@ -238,6 +247,81 @@ def entry_document_download(request, pk: int, kind: str, index: int):
     return response
 
 
+# --- adjustment rounds and list versions (R-LIST-6) -------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def rounds(request):
+    """The county's round: the year's windows, the worklist of what changed since its last
+    version, publishing a new version, and the difference between any two versions."""
+    user: User = request.user
+    code, year, _search = eforms.ListQueryForm(request.GET).values()
+    try:
+        county = list_round_scope(viewer=user, code=code)
+    except ValidationError as exc:
+        messages.error(request, error_text(exc))
+        return redirect("emergency_list:index")
+    here = reverse("emergency_list:rounds") + f"?scope={county.code}&year={year}"
+    if request.method == "POST":
+        return _rounds_post(request, county, year, here)
+    versions = list(list_versions(county=county, year=year))
+    last = versions[0].number if versions else 0
+    older, newer = eforms.VersionDiffForm(request.GET if "older" in request.GET else None).versions(
+        last
+    )
+    diff = None
+    if last:
+        try:
+            diff = list_version_diff(county=county, year=year, older=older, newer=newer)
+        except ValidationError as exc:
+            messages.error(request, error_text(exc))
+            older, newer = max(last - 1, 0), last
+            diff = list_version_diff(county=county, year=year, older=older, newer=newer)
+    return render(
+        request,
+        "emergency_list/rounds.html",
+        {
+            "county": county,
+            "year": year,
+            "windows": list_windows(year),
+            "worklist": round_worklist(county, year),
+            "versions": versions,
+            "last": last,
+            "older": older,
+            "newer": newer,
+            "diff": diff,
+            "can_publish": allows(user, "emergency_list.generate_list", county),
+            "can_export": allows(user, "emergency_list.export_list", county),
+        },
+    )
+
+
+def _rounds_post(request, county, year, here):
+    try:
+        if request.POST.get("action") == "export":
+            form = eforms.VersionDiffForm(request.POST)
+            if not form.is_valid():
+                messages.error(request, error_text(form))
+                return redirect(here)
+            job = diff_export_request(
+                actor=request.user,
+                county=county,
+                year=year,
+                older=form.cleaned_data["older"],
+                newer=form.cleaned_data["newer"],
+            )
+            messages.success(request, _("导出任务已提交"))
+            return redirect("emergency_list:job", pk=job.pk)
+        version = list_version_publish(
+            actor=request.user, county=county, year=year, note=request.POST.get("note", "")
+        )
+        messages.success(request, _("已发布第%d版清单") % version.number)
+    except ValidationError as exc:
+        messages.error(request, error_text(exc))
+    return redirect(here)
+
+
 # --- alerts ----------------------------------------------------------------------------------
 
 
@@ -392,6 +476,9 @@ def job_download(request, pk: int):
     name = f"{job.region.name}{job.year}年应急减排清单.xlsx"
     if job.kind == job.Kind.BUNDLE:
         name = f"{job.region.name}{job.year}年一厂一策实施方案及公示牌.zip"
+    elif job.kind == job.Kind.DIFF:
+        a, b = job.report.get("older"), job.report.get("newer")
+        name = f"{job.region.name}{job.year}年应急减排清单第{a}版与第{b}版对比.xlsx"
     response = FileResponse(job.file.open("rb"), as_attachment=True, filename=name)
     response["Cache-Control"] = "private, no-store"
     response["X-Checksum-SHA256"] = job.sha256
