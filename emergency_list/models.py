@@ -171,6 +171,9 @@ class ListEntry(models.Model):
     )
     revision = models.PositiveIntegerField(_("修订次数"), default=1)
     note = models.CharField(_("备注"), max_length=300, blank=True)
+    #: The random key of the entry's public check page (the QR code of its signboard and plan);
+    #: given when its first document is rendered, never an internal id.
+    public_key = models.CharField(_("公开核验码"), max_length=24, blank=True, db_index=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:

@@ -34,6 +34,7 @@ from emergency_list.models import (
     TransportRule,
 )
 from emergency_list.services.entries import POLLUTANTS, cut_share, exempt_reason
+from emergency_list.services.public_check import check_url, qr_svg
 from grading.models import ProductionLine, User
 from grading.rules import allows
 
@@ -254,8 +255,11 @@ def entry_document_context(entry: ListEntry) -> dict:
     if not address.startswith(("河南", city or county.name, county.name)):
         address = " ".join(x for x in ("河南省", city, county.name, address) if x)
     now = timezone.localtime()
+    url = check_url(entry, entry.revision)
     return {
         "entry": entry,
+        "check_url": url,
+        "qr_svg": qr_svg(url),
         "revision": entry.revision,
         "year": entry.year,
         "enterprise": enterprise,
