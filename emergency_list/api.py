@@ -17,13 +17,16 @@ from emergency_list.selectors import (
     alert_results_for,
     entry_documents,
     entry_get,
+    entry_history,
     entry_list,
     entry_measure_get,
+    entry_version_diff,
     excel_job_get,
     excel_job_list,
     list_scope_get,
 )
 from emergency_list.services.alerts import alert_call
+from emergency_list.services.bundles import bundle_request
 from emergency_list.services.documents import documents_request
 from emergency_list.services.entries import (
     FLAG_FIELDS,
@@ -37,6 +40,7 @@ from grading.models import Region
 from grading.rules import allows
 
 YEAR_ERRORS = dict.fromkeys(("invalid", "max_value", "min_value"), "年度格式不正确")
+VERSION_KEYS = ("invalid", "min_value", "max_string_length")
 
 
 def _year_field() -> serializers.IntegerField:
@@ -146,6 +150,15 @@ class OverrideSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
+class VersionDiffSerializer(serializers.Serializer):
+    older = serializers.IntegerField(
+        required=False, min_value=1, error_messages=dict.fromkeys(VERSION_KEYS, "版本号格式不正确")
+    )
+    newer = serializers.IntegerField(
+        required=False, min_value=1, error_messages=dict.fromkeys(VERSION_KEYS, "版本号格式不正确")
+    )
+
+
 class ListQuerySerializer(serializers.Serializer):
     year = _year_field()
     county = serializers.CharField(required=False, allow_blank=True, default="")
@@ -240,6 +253,43 @@ class ListEntryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         measure = entry_measure_get(entry=entry, pk=data.pop("measure"))
         return Response(
             MeasureSerializer(measure_override(actor=request.user, measure=measure, **data)).data
+        )
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("older", int, description="较早的版本号"),
+            OpenApiParameter("newer", int, description="较新的版本号"),
+        ],
+        responses=None,
+    )
+    @action(detail=True, methods=["get"])
+    def history(self, request, pk=None):
+        """R-LIST-6: the entry's versions, newest first, and what changed between two of them
+        (by default the current one and the one before)."""
+        entry = self.get_object()
+        s = VersionDiffSerializer(data=request.query_params)
+        s.is_valid(raise_exception=True)
+        older = s.validated_data.get("older") or max(entry.revision - 1, 1)
+        newer = s.validated_data.get("newer") or entry.revision
+        older, newer = min(older, newer), max(older, newer)
+        diff = entry_version_diff(entry=entry, older=older, newer=newer)
+        return Response(
+            {
+                "revision": entry.revision,
+                "versions": [
+                    {
+                        "number": v.number,
+                        "current": v.current,
+                        "replaced_at": v.replaced_at,
+                        "replaced_by": v.replaced_by,
+                        "reason": v.reason,
+                    }
+                    for v in entry_history(entry=entry)
+                ],
+                "older": older,
+                "newer": newer,
+                "changes": [{"label": c.label, "before": c.before, "after": c.after} for c in diff],
+            }
         )
 
     @extend_schema(request=GenerateSerializer, responses={202: None})
@@ -373,7 +423,8 @@ class ExcelJobSerializer(serializers.Serializer):
     download_url = serializers.SerializerMethodField()
 
     def get_download_url(self, obj) -> str | None:
-        if obj.kind == obj.Kind.EXPORT and obj.status == obj.Status.READY:
+        downloads = (obj.Kind.EXPORT, obj.Kind.BUNDLE, obj.Kind.DIFF)
+        if obj.kind in downloads and obj.status == obj.Status.READY:
             return reverse("emergency_list:job-download", args=[obj.pk])
         return None
 
@@ -408,6 +459,16 @@ class ExcelJobViewSet(viewsets.ViewSet):
         s.is_valid(raise_exception=True)
         year = s.validated_data.get("year") or _this_year()
         job = export_request(actor=request.user, region=s.validated_data["region"], year=year)
+        return Response(ExcelJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=ExcelRequestSerializer, responses=ExcelJobSerializer)
+    @action(detail=False, methods=["post"])
+    def bundle(self, request):
+        """All plans and signboards of a county's list as one archive, built by a worker."""
+        s = ExcelRequestSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        year = s.validated_data.get("year") or _this_year()
+        job = bundle_request(actor=request.user, county=s.validated_data["region"], year=year)
         return Response(ExcelJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(request=ExcelUploadSerializer, responses=ExcelJobSerializer)

@@ -171,6 +171,9 @@ class ListEntry(models.Model):
     )
     revision = models.PositiveIntegerField(_("修订次数"), default=1)
     note = models.CharField(_("备注"), max_length=300, blank=True)
+    #: The random key of the entry's public check page (the QR code of its signboard and plan);
+    #: given when its first document is rendered, never an internal id.
+    public_key = models.CharField(_("公开核验码"), max_length=24, blank=True, db_index=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
@@ -303,6 +306,94 @@ class EntryRevision(models.Model):
         return f"{self.entry} r{self.revision}"
 
 
+class ListWindow(models.Model):
+    """A window of the year in which counties revise or adjust their list (R-LIST-6): revised
+    by 30 September, adjusted by 15 November and at year end (000 七; 002 第十条(5)(6))."""
+
+    class Kind(models.TextChoices):
+        REVISION = "revision", _("清单修订")
+        ADJUSTMENT = "adjustment", _("清单调整")
+        YEAR_END = "year_end", _("年底调整")
+
+    year = models.PositiveSmallIntegerField(_("年度"))
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
+    due_on = models.DateField(_("截止日期"))
+
+    class Meta:
+        verbose_name = _("清单修订调整时间")
+        verbose_name_plural = _("清单修订调整时间")
+        ordering = ["year", "due_on"]
+        constraints = [models.UniqueConstraint(fields=["year", "kind"], name="uniq_list_window")]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.get_kind_display()}（{self.due_on}）"
+
+
+class CountyListVersion(models.Model):
+    """A county's list as published in a round (R-LIST-6): numbered per county and year, frozen
+    as what each entry said (``entries``: enterprise id → its content), so that any two
+    versions can be compared and what changed goes up to the city and province."""
+
+    county = models.ForeignKey(
+        "grading.Region", verbose_name=_("县（市、区）"), on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    number = models.PositiveIntegerField(_("版本号"))
+    window = models.ForeignKey(
+        ListWindow,
+        verbose_name=_("修订调整轮次"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="versions",
+    )
+    note = models.CharField(_("说明"), max_length=300, blank=True)
+    entries = models.JSONField(_("清单内容"), default=dict)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    published_at = models.DateTimeField(_("发布时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("清单版本")
+        verbose_name_plural = _("清单版本")
+        ordering = ["county", "year", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["county", "year", "number"], name="uniq_county_list_version"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.county} {self.year} v{self.number}"
+
+
+class EntryDocument(models.Model):
+    """A rendered 一厂一策 plan or gate signboard of an entry (R-LIST-4, R-LIST-5): which
+    version of the entry it shows, where the file is and its checksum. Written by the worker
+    once the file is stored whole, so every row is a file that can be downloaded."""
+
+    class Kind(models.TextChoices):
+        PLAN = "plan", _("一厂一策实施方案")
+        SIGNBOARD = "signboard", _("公示牌")
+
+    entry = models.ForeignKey(ListEntry, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
+    revision = models.PositiveIntegerField(_("清单版本"))
+    path = models.CharField(_("文件"), max_length=300, unique=True)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveIntegerField(_("大小"), default=0)
+    created_at = models.DateTimeField(_("生成时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("清单文件")
+        verbose_name_plural = _("清单文件")
+        ordering = ["entry", "kind", "-revision", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.entry} {self.get_kind_display()} r{self.revision}"
+
+
 class Alert(models.Model):
     """A called (or simulated) alert: level, cities, dates; the results are kept with the list
     revisions they were computed from."""
@@ -334,6 +425,8 @@ class ExcelJob(models.Model):
     class Kind(models.TextChoices):
         EXPORT = "export", _("导出")
         IMPORT = "import", _("导入")
+        BUNDLE = "bundle", _("一厂一策及公示牌打包")
+        DIFF = "diff", _("清单版本对比")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("排队中")

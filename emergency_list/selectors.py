@@ -5,14 +5,31 @@ nothing else, so they give the same answers."""
 
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from core.audit import event_list_for
 from emergency_list.jurisdiction import alert_cities_for, list_scopes_for
-from emergency_list.models import Alert, EntryMeasure, EntryProcess, ExcelJob, ListEntry
+from emergency_list.models import (
+    Alert,
+    CountyListVersion,
+    EntryDocument,
+    EntryMeasure,
+    EntryProcess,
+    ExcelJob,
+    ListEntry,
+)
 from emergency_list.services.documents import KINDS, documents_list
+from emergency_list.services.history import (
+    Change,
+    Version,
+    entry_versions,
+    snapshot_diff,
+    version_snapshot,
+)
+from emergency_list.services.rounds import contents_diff, version_content
 from grading.jurisdiction import county_units_for, scope_to_viewer
 from grading.models import Region, User
 from grading.rules import allows
@@ -63,26 +80,81 @@ def entry_measure_get(*, entry: ListEntry, pk: int) -> EntryMeasure:
         raise Http404 from None
 
 
+def entry_history(*, entry: ListEntry) -> list[Version]:
+    """The versions of an entry read through ``entry_get``, newest first (R-LIST-6)."""
+    return entry_versions(entry)
+
+
+def entry_version_diff(*, entry: ListEntry, older: int, newer: int) -> list[Change]:
+    """What changed from version ``older`` to version ``newer`` of an entry read through
+    ``entry_get``; a version the entry never had is refused with a Chinese reason."""
+    snapshots = {}
+    for n in (older, newer):
+        snapshots[n] = version_snapshot(entry, n)
+        if snapshots[n] is None:
+            raise ValidationError(_("该清单企业没有第%d版") % n)
+    return snapshot_diff(snapshots[older], snapshots[newer])
+
+
 @dataclass(frozen=True)
 class StoredDocument:
-    """A rendered plan or signboard of an entry: ``index`` counts from the newest revision."""
+    """A rendered plan or signboard of an entry: ``index`` counts from the newest per kind,
+    ``revision`` is the version of the entry it shows."""
 
     kind: str
     index: int
     name: str
     path: str
+    revision: int
+    created_at: object = None
 
 
 def entry_documents(*, viewer: User, entry: ListEntry) -> list[StoredDocument]:
-    """The entry's stored 一厂一策 plans and signboards, newest first per kind (R-LIST-4,
-    R-LIST-5): for whoever reads the entry, the enterprise included."""
+    """The entry's 一厂一策 plans and signboards, newest version first per kind (R-LIST-4,
+    R-LIST-5): for whoever reads the entry, the enterprise included. Files stored before they
+    were recorded are listed too, by their names."""
     if not allows(viewer, "emergency_list.view_entry_documents", entry):
         raise Http404
-    return [
-        StoredDocument(kind=kind, index=i, name=path.rsplit("/", 1)[-1], path=path)
-        for kind, paths in documents_list(entry).items()
-        for i, path in enumerate(paths)
-    ]
+    rows = list(EntryDocument.objects.filter(entry=entry).order_by("kind", "-revision", "-id"))
+    recorded = {d.path for d in rows}
+    by_kind: dict[str, list[tuple[int, object, str]]] = {k: [] for k in KINDS}
+    for d in rows:
+        by_kind.setdefault(d.kind, []).append((d.revision, d.created_at, d.path))
+    for kind, paths in documents_list(entry).items():
+        for path in paths:
+            if path not in recorded:
+                revision = int(path.rsplit("/", 1)[-1].partition("-r")[2].split("-")[0])
+                by_kind[kind].append((revision, None, path))
+    out = []
+    for kind in KINDS:
+        ordered = sorted(by_kind[kind], key=lambda r: (r[0], r[1] is not None), reverse=True)
+        out += [
+            StoredDocument(
+                kind=kind,
+                index=i,
+                name=path.rsplit("/", 1)[-1],
+                path=path,
+                revision=revision,
+                created_at=created_at,
+            )
+            for i, (revision, created_at, path) in enumerate(ordered)
+        ]
+    return out
+
+
+def entry_documents_pending(*, entry: ListEntry) -> bool:
+    """Whether documents were asked for after the newest one was stored (a worker is on it)."""
+    asked = (
+        event_list_for(entry)
+        .filter(code="list.documents.requested")
+        .order_by("-at")
+        .values_list("at", flat=True)
+        .first()
+    )
+    if asked is None:
+        return False
+    newest = entry.documents.order_by("-created_at").values_list("created_at", flat=True).first()
+    return newest is None or newest < asked
 
 
 def entry_document_get(
@@ -143,6 +215,29 @@ def excel_import_counties(*, viewer: User) -> QuerySet[Region]:
     if not allows(viewer, "emergency_list.view_excel_jobs"):
         return Region.objects.none()
     return county_units_for(viewer).order_by("code")
+
+
+# --- list versions (R-LIST-6) ------------------------------------------------------------------
+
+
+def list_round_scope(*, viewer: User, code: str = "") -> Region:
+    """The county whose rounds and versions the viewer looks at (its list scope, a county)."""
+    scope = list_scope_get(viewer=viewer, code=code)
+    if not scope.holds_enterprises:
+        raise ValidationError(_("请选择县（市、区）查看清单版本"))
+    return scope
+
+
+def list_versions(*, county: Region, year: int) -> QuerySet[CountyListVersion]:
+    """The county's published versions of ``year`` (read through ``list_round_scope``)."""
+    return CountyListVersion.objects.filter(county=county, year=year).select_related(
+        "published_by", "window"
+    )
+
+
+def list_version_diff(*, county: Region, year: int, older: int, newer: int) -> list:
+    """What changed between two versions of the county's list (0: before the first)."""
+    return contents_diff(version_content(county, year, older), version_content(county, year, newer))
 
 
 # --- alerts ----------------------------------------------------------------------------------
