@@ -42,3 +42,11 @@ def send_notification_emails(notification_ids: list[int]) -> int:
             )
             Notification.objects.filter(pk=n.pk).update(emailed_at=timezone.now())
     return sent
+
+
+@shared_task(name="core.tasks.fail_stalled_jobs", acks_late=True, ignore_result=True)
+def fail_stalled_jobs() -> int:
+    """Beat, every minute: end the jobs whose worker stopped sending its heartbeat."""
+    from core.jobs import stalled_jobs_fail
+
+    return stalled_jobs_fail()
