@@ -6,6 +6,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
+from core.audit import audit_trail_prune
 from core.models import Notification
 
 
@@ -50,3 +51,9 @@ def fail_stalled_jobs() -> int:
     from core.jobs import stalled_jobs_fail
 
     return stalled_jobs_fail()
+
+
+@shared_task
+def prune_audit_trail() -> int:
+    """Daily: drop audit rows past the retention period (at least 180 days, 等保三级)."""
+    return audit_trail_prune()

@@ -116,6 +116,9 @@ class EntryDetailSerializer(EntryListSerializer):
                 "process": ep.process_id,
                 "name": ep.process.name,
                 "line": ep.process.line.name,
+                "industry": ep.industry.code if ep.industry else None,
+                "grade": ep.grade.code if ep.grade else None,
+                "emission_basis": ep.emission_basis,
                 "so2_tpa": ep.so2_tpa,
                 "nox_tpa": ep.nox_tpa,
                 "pm_tpa": ep.pm_tpa,
@@ -190,6 +193,7 @@ def _forbid_change(request, entry) -> None:
 class ListEntryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Entries of the list within the caller's jurisdiction (404 outside it)."""
 
+    lookup_value_regex = r"\d+"
     pagination_class = Pagination
     filter_backends = []
     queryset = ListEntry.objects.none()
@@ -316,6 +320,8 @@ class AlertViewSet(viewsets.ViewSet):
     """Alert simulation: call one (province or city staff) and read past ones with the list
     version they used. County users read their own county's part."""
 
+    lookup_value_regex = r"\d+"
+
     def _present(self, alert, *, full: bool) -> dict:
         results = alert_results_for(viewer=self.request.user, alert=alert)
         if not full:
@@ -333,7 +339,7 @@ class AlertViewSet(viewsets.ViewSet):
             "results": results,
         }
 
-    @extend_schema(responses=None)
+    @extend_schema(operation_id="list_alerts_list", responses=None)
     def list(self, request):
         alerts = alert_list(viewer=request.user)[:100]
         return Response([self._present(a, full=False) for a in alerts])
@@ -383,6 +389,8 @@ class ExcelUploadSerializer(ExcelRequestSerializer):
 
 class ExcelJobViewSet(viewsets.ViewSet):
     """Excel out (export) and in (upload → per-row report → confirm)."""
+
+    lookup_value_regex = r"\d+"
 
     @extend_schema(responses=ExcelJobSerializer(many=True))
     def list(self, request):

@@ -188,7 +188,15 @@ class ListEntry(models.Model):
 
 class EntryProcess(models.Model):
     """A controlled air-emitting process of the entry: the enterprise's own process, referenced
-    (R-LIST-2), with its share of the entry's baseline emissions."""
+    (R-LIST-2), with its share of the entry's baseline emissions. It belongs to one industry
+    of the enterprise and takes the measures of that industry's grade (R-GRADE-4)."""
+
+    class EmissionBasis(models.TextChoices):
+        """Where the process's share of the baseline comes from (R-LIST-7)."""
+
+        DECLARED = "declared", _("按企业申报的工序治理设施核算")
+        EVEN = "even", _("平均分摊（企业未按工序申报）")
+        IMPORTED = "imported", _("县级导入")
 
     entry = models.ForeignKey(ListEntry, on_delete=models.CASCADE, related_name="processes")
     process = models.ForeignKey(
@@ -196,6 +204,29 @@ class EntryProcess(models.Model):
         verbose_name=_("涉气工序"),
         on_delete=models.PROTECT,
         related_name="list_uses",
+    )
+    industry = models.ForeignKey(
+        "grading.Industry",
+        verbose_name=_("所属行业"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    grade = models.ForeignKey(
+        "grading.Grade",
+        verbose_name=_("管控等级"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("该工序所属行业的现行等级；该行业未分级的按其最低等级（R-GRADE-4、R-ELIG-4）"),
+    )
+    emission_basis = models.CharField(
+        _("排放量来源"),
+        max_length=10,
+        choices=EmissionBasis.choices,
+        default=EmissionBasis.EVEN,
     )
     so2_tpa = models.DecimalField(_("SO2（吨/年）"), **tonnes)
     nox_tpa = models.DecimalField(_("NOx（吨/年）"), **tonnes)

@@ -39,7 +39,9 @@ def entry_get(*, viewer: User, pk: int) -> ListEntry:
             .prefetch_related(
                 Prefetch(
                     "processes",
-                    queryset=EntryProcess.objects.select_related("process__line").prefetch_related(
+                    queryset=EntryProcess.objects.select_related(
+                        "process__line", "industry", "grade"
+                    ).prefetch_related(
                         Prefetch("measures", queryset=EntryMeasure.objects.order_by("level"))
                     ),
                 ),

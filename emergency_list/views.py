@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.audit import event_list_for
+from core.downloads import file_download
 from core.forms import error_text
 from emergency_list import forms as eforms
 from emergency_list.excel.alerts import alert_export
@@ -191,13 +192,14 @@ def entry_document_download(request, pk: int, kind: str, index: int):
     """A stored plan or signboard of the entry; reachable only through the entry's scope."""
     entry, document = entry_document_get(viewer=request.user, pk=pk, kind=kind, index=index)
     label = _("一厂一策") if kind == "plan" else _("公示牌")
-    response = FileResponse(
-        default_storage.open(document.path, "rb"),
-        as_attachment=True,
+    response = file_download(
+        request,
+        target=entry,
+        kind="entry_document",
+        file=default_storage.open(document.path, "rb"),
         content_type="application/pdf",
         filename=f"{entry.enterprise.name}-{entry.year}-{label}.pdf",
     )
-    response["Cache-Control"] = "private, no-store"
     return response
 
 
@@ -273,9 +275,11 @@ def alert_export_view(request, pk: int):
     with tempfile.TemporaryDirectory() as folder:
         path = alert_export(alert, Path(folder) / f"alert-{alert.pk}.xlsx")
         fh = path.open("rb")  # still readable once its folder is removed
-    return FileResponse(
-        fh,
-        as_attachment=True,
+    return file_download(
+        request,
+        target=alert,
+        kind="alert_export",
+        file=fh,
         filename=f"预警模拟-{alert.get_level_display()}-{alert.start_on}.xlsx",
     )
 
@@ -352,11 +356,11 @@ def job_download(request, pk: int):
         return HttpResponse(
             _("文件尚未生成完成"), status=409, content_type="text/plain; charset=utf-8"
         )
-    response = FileResponse(
-        job.file.open("rb"),
-        as_attachment=True,
+    return file_download(
+        request,
+        target=job,
+        kind="list_export",
+        file=job.file.open("rb"),
         filename=f"{job.region.name}{job.year}年应急减排清单.xlsx",
+        sha256=job.sha256,
     )
-    response["Cache-Control"] = "private, no-store"
-    response["X-Checksum-SHA256"] = job.sha256
-    return response

@@ -30,6 +30,7 @@ from emergency_list.excel.rows import (
     CHUNK,
     Labels,
     enterprise_rows,
+    enterprise_shares,
     enterprise_values,
     entries_in,
     read_chunks,
@@ -153,12 +154,15 @@ def _export(region, year, out_path, progress, chunk, snapshot) -> dict:
 def _write(book, chunks, region, year, entries, total, labels, progress) -> dict:
     ws = book.ws
     seq = n_rows = n_processes = 0
-    for part, procs, equipment in chunks:
+    for part, procs, equipment, declared in chunks:
         for e in part:
             seq += 1
             mine = procs.get(e[0], ())
-            rows = enterprise_rows(e, mine, equipment, labels, ws)
-            book.add_enterprise(enterprise_values(e, seq, labels), rows)
+            mine_declared = declared.get(e[1])
+            rows = enterprise_rows(e, mine, equipment, labels, ws, mine_declared)
+            values = enterprise_values(e, seq, labels, mine_declared)
+            enterprise_shares(values, e, rows)
+            book.add_enterprise(values, rows)
             n_rows += len(rows)
             n_processes += len(mine)
             if progress and seq % PROGRESS_EVERY == 0:

@@ -296,7 +296,13 @@ def _wanted(g: GroupData, entry: ListEntry, index: TemplateIndex):
     fields.update({f"{p}_tpa": v for p, v in g.totals().items()})
     processes = []
     for row in g.rows:
-        ep = EntryProcess(process=row.process, **{f"{p}_tpa": row.tpa[p] for p in POLLUTANTS})
+        ep = EntryProcess(
+            process=row.process,
+            industry=g.industry,
+            grade=entry.grade,
+            emission_basis=EntryProcess.EmissionBasis.IMPORTED,
+            **{f"{p}_tpa": row.tpa[p] for p in POLLUTANTS},
+        )
         measures = []
         for level in AlertLevel.values:
             m = row.measures[level]

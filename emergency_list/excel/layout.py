@@ -4,11 +4,13 @@ The export writes this layout and the import reads it back, so the two agree by 
 """
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from openpyxl.cell.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.cell_range import CellRange
+from openpyxl.worksheet.properties import PageSetupProperties
 
 from emergency_list.excel.cells import safe_cell
 from emergency_list.models import PRINT_ORDER, AlertLevel
@@ -17,6 +19,7 @@ from emergency_list.services.ratios import POLLUTANTS
 SHEET_LIST = "工业源"
 SHEET_SUMMARY = "汇总"
 HEADER_ROWS = 2
+PAPER_A3 = "8"  # OOXML paper size code
 UNGRADED = "未分级"
 YES, NO = "是", "否"
 EQUIPMENT_SEP, QUANTITY_SEP = "、", "×"
@@ -44,7 +47,10 @@ class Column:
     width: float
     enterprise: bool = False  # one value per enterprise, merged over its rows
     number: bool = False
-    stored: bool = True  # False: in the layout, not held by the platform
+    # False: filled from master data and the latest decided declaration (reference/domain.md
+    # §6(d)); an import does not write them back.
+    stored: bool = True
+    places: int | None = None  # the figure's precision in print
 
 
 def _columns() -> tuple[Column, ...]:
@@ -64,40 +70,64 @@ def _columns() -> tuple[Column, ...]:
         Column("uscc", "统一社会信用代码", g1, 21, enterprise=True),
         Column("permit", "排污许可证编号", g1, 20, enterprise=True, stored=False),
         Column("address", "详细地址", g1, 30, enterprise=True),
-        Column("longitude", "经度", g1, 11, enterprise=True, number=True),
-        Column("latitude", "纬度", g1, 11, enterprise=True, number=True),
+        Column("longitude", "经度", g1, 11, enterprise=True, number=True, places=6),
+        Column("latitude", "纬度", g1, 11, enterprise=True, number=True, places=6),
         Column("gbt4754", "行业类别代码", g2, 12, enterprise=True),
         Column("industry", "所属重点行业", g2, 16, enterprise=True),
         Column("grade", "绩效等级", g2, 10, enterprise=True),
         Column("guarantee", "是否保障类", g2, 8, enterprise=True),
+        Column("guarantee_category", "保障类类别", g2, 14, enterprise=True, stored=False),
         Column("guarantee_scope", "保障任务范围", g2, 20, enterprise=True),
         Column("control", "管控类型", g2, 14, enterprise=True),
         Column("status", "生产状态", g2, 12, enterprise=True),
         Column("operating_days", "年生产天数", g2, 8, enterprise=True, number=True),
         Column("line", "生产线", g3, 16),
         Column("products", "主要产品", g3, 16),
-        Column("capacity", "设计产能", g3, 10, number=True),
+        Column("capacity", "设计产能", g3, 10, number=True, places=2),
         Column("capacity_unit", "产能单位", g3, 8),
-        Column("output", "实际产量（前一年）", g3, 10, number=True, stored=False),
-        Column("basis", "减排基准", g3, 12, stored=False),
+        Column("output", "实际产量（前一年）", g3, 10, number=True, stored=False, places=2),
+        Column("basis", "减排基准", g3, 18, stored=False),
         Column("process", "涉气工序", g3, 14),
+        Column("process_industry", "工序所属行业", g3, 12, stored=False),
+        Column("process_grade", "工序管控等级", g3, 8, stored=False),
         Column("equipment", "主要设备", g3, 20),
-        Column("fuel", "燃料类型及用量", g3, 14, stored=False),
+        Column("fuel", "燃料类型及用量", g3, 16, enterprise=True, stored=False),
     ]
-    cols += [Column(p, POLLUTANT_LABELS[p], g4, 10, number=True) for p in POLLUTANTS]
+    cols += [Column(p, POLLUTANT_LABELS[p], g4, 10, number=True, places=4) for p in POLLUTANTS]
     for level in PRINT_ORDER:
         g = LEVEL_GROUPS[level]
         cols += [
             Column(f"{level}_action", "措施类型", g, 10),
-            Column(f"{level}_ratio", "停限产比例（%）", g, 9, number=True),
+            Column(f"{level}_ratio", "停限产比例（%）", g, 9, number=True, places=2),
             Column(f"{level}_transport", "运输管控", g, 16),
             Column(f"{level}_text", "减排措施", g, 40),
         ]
         cols += [
-            Column(f"{level}_{p}", f"{POLLUTANT_LABELS[p]}减排量（吨/日）", g, 11, number=True)
+            Column(
+                f"{level}_{p}",
+                f"{POLLUTANT_LABELS[p]}减排量（吨/日）",
+                g,
+                11,
+                number=True,
+                places=4,
+            )
             for p in POLLUTANTS
         ]
+        cols.append(
+            Column(
+                f"{level}_share",
+                "企业减排比例（%）",
+                g,
+                9,
+                enterprise=True,
+                number=True,
+                stored=False,
+                places=1,
+            )
+        )
     cols += [
+        Column("vehicles", "重型车辆数", g9, 8, enterprise=True, number=True, stored=False),
+        Column("vehicle_stages", "车辆排放阶段", g9, 16, enterprise=True, stored=False),
         Column("bulk_transport", "大宗物料运输", g9, 8, enterprise=True),
         Column("transport_plan", "应急运输响应方案", g9, 24, enterprise=True),
         Column("gate_system", "门禁系统", g9, 8, enterprise=True),
@@ -174,6 +204,33 @@ def sheet_setup(ws) -> None:
     ws.row_dimensions[2].height = 42
 
 
+def print_setup(ws, *, title_rows: int = HEADER_ROWS) -> None:
+    """The sheets are printed as bureaus print them: A3 landscape, all columns fitted to the
+    page width (as many pages down as needed), the header rows repeated on every page. Set
+    before the first row is written (write-only sheets write these properties first)."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = PAPER_A3
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.print_options.horizontalCentered = True
+    if title_rows:
+        ws.print_title_rows = f"1:{title_rows}"
+
+
+def autofilter_ref(last_row: int) -> str:
+    """The 工业源 sheet's filter: on the column header row, down to the last row."""
+    return f"A{HEADER_ROWS}:{get_column_letter(NCOL)}{max(last_row, HEADER_ROWS)}"
+
+
+def number_format(value) -> str | None:
+    """A Decimal's figure shown with exactly its places (tonnes 0.0000, shares 0.0)."""
+    if isinstance(value, Decimal):
+        places = -value.as_tuple().exponent
+        return "0." + "0" * places if places > 0 else "0"
+    return None
+
+
 MERGE_ALL_UP_TO = 10_000  # enterprises
 IDENTITY_KEYS = ("seq", "name", "uscc")
 
@@ -196,6 +253,9 @@ def text_row_cells(ws, values: list, bold: bool = False) -> list:
     for v in values:
         c = header_style(safe_cell(ws, v)) if bold else safe_cell(ws, v)
         c.border = HEADER_BORDER
+        fmt = number_format(v)
+        if fmt:
+            c.number_format = fmt
         out.append(c)
     return out
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl.utils import get_column_letter
 
+from declarations.models import Declaration
 from emergency_list.excel.archive import ImportRefused
 from emergency_list.excel.layout import (
     COL,
@@ -226,7 +227,11 @@ class Reference:
         self.actions = {str(label): value for value, label in Action.choices}
         self.transport = {str(label): value for value, label in TransportRule.choices}
         self.statuses = {str(label): value for value, label in Enterprise.ProductionStatus.choices}
-        self.controls = {CONTROL_POWER, CONTROL_HEATING, CONTROL_SMALL}
+        # The declared control types the export writes where no flag applies are read, not
+        # stored (they come from the declaration).
+        self.controls = {CONTROL_POWER, CONTROL_HEATING, CONTROL_SMALL} | {
+            str(label) for label in Declaration.ControlType.labels
+        }
         self.index = TemplateIndex()
         self._sets: dict[int, object] = {}
         self._scheme: dict[int, set[int] | None] = {}

@@ -7,12 +7,14 @@ through float with "%.16g", and numeric(14,4) has at most 14 significant digits)
 driver and openpyxl handle floats several times faster.
 """
 
+from decimal import Decimal
 from itertools import batched
 
 from django.db.models import FilteredRelation, FloatField, Q
 from django.db.models.functions import Cast
 
 from emergency_list.excel.cells import clean_text, safe_text
+from emergency_list.excel.declared import Declared, declared_for, town_of
 from emergency_list.excel.layout import (
     COL,
     CONTROL_HEATING,
@@ -34,6 +36,7 @@ from emergency_list.models import (
     ListEntry,
     TransportRule,
 )
+from emergency_list.services.arithmetic import ZERO, per_day, share_pct, tonnes
 from emergency_list.services.ratios import POLLUTANTS, units_of
 from grading.models import Enterprise, Equipment, Region
 
@@ -46,6 +49,7 @@ _ENTRY_NUMBERS = {
 }
 _ENTRY_FIELDS = (
     "id",
+    "enterprise_id",
     "county__name",
     "county__level",
     "county__parent__name",
@@ -73,6 +77,7 @@ _ENTRY_FIELDS = (
     "note",
     *(f"f_{p}_tpa" for p in POLLUTANTS),
 )
+_DAYS = _ENTRY_FIELDS.index("operating_days")
 _MEASURE_FIELDS = ("action", "ratio_pct", "transport_rule", "text") + tuple(
     f"{p}_td" for p in POLLUTANTS
 )
@@ -101,6 +106,9 @@ _PROCESS_FIELDS = (
         for lv in PRINT_ORDER
         for f in _MEASURE_FIELDS
     ),
+    "process__line_id",
+    "industry__name",
+    "grade__name",
 )
 
 
@@ -134,9 +142,11 @@ class Labels:
         self.status = {v: str(label) for v, label in Enterprise.ProductionStatus.choices}
 
 
-def enterprise_values(e: tuple, seq: int, labels: Labels) -> list:
+def enterprise_values(e: tuple, seq: int, labels: Labels, declared: Declared | None = None) -> list:
+    """The enterprise's cells: the entry, the master data and what it declared."""
     (
         _id,
+        _enterprise_id,
         county,
         county_level,
         parent,
@@ -174,27 +184,34 @@ def enterprise_values(e: tuple, seq: int, labels: Labels) -> list:
         if flag
     )
     v: list = [None] * NCOL
+    d = declared or Declared()
     v[COL["seq"]] = seq
     v[COL["city"]] = county if county_level == Region.Level.CITY else parent
     v[COL["county"]] = county
+    v[COL["town"]] = town_of(d.address) or town_of(address) or None
     v[COL["name"]] = name
     v[COL["uscc"]] = uscc
+    v[COL["permit"]] = d.permit or None
     v[COL["address"]] = address
     v[COL["longitude"]] = lon
     v[COL["latitude"]] = lat
-    v[COL["gbt4754"]] = gbt
+    v[COL["gbt4754"]] = d.industry_code or gbt
+    v[COL["guarantee_category"]] = d.guarantee_category or None
+    v[COL["fuel"]] = d.fuel or None
+    v[COL["vehicles"]] = d.vehicles
+    v[COL["vehicle_stages"]] = d.vehicle_stages or None
     v[COL["industry"]] = industry
     v[COL["grade"]] = grade if graded else UNGRADED
     v[COL["guarantee"]] = YES if guarantee else NO
     v[COL["guarantee_scope"]] = scope
-    v[COL["control"]] = control
+    v[COL["control"]] = control or d.control or None
     v[COL["status"]] = labels.status.get(status, status)
     v[COL["operating_days"]] = days
     v[COL["bulk_transport"]] = YES if bulk else NO
     v[COL["transport_plan"]] = plan
     v[COL["gate_system"]] = YES if gate else NO
-    v[COL["responsible_person"]] = person
-    v[COL["contact_mobile"]] = mobile
+    v[COL["responsible_person"]] = person or d.responsible_person
+    v[COL["contact_mobile"]] = mobile or d.responsible_mobile
     v[COL["note"]] = note
     return v
 
@@ -212,14 +229,18 @@ _LEVEL_COLS = tuple(
 )
 
 
-def process_row(p: tuple, equipment: str, labels: Labels, ws) -> list:
+def process_row(p: tuple, equipment: str, labels: Labels, ws, declared: Declared | None) -> list:
     row: list = [None] * NCOL
+    line = declared.lines.get(p[-3]) if declared else None
+    if line is not None:
+        row[COL["output"]], row[COL["basis"]] = line[0], line[2]
     row[COL["line"]] = safe_text(p[3], ws=ws)
     row[COL["products"]] = safe_text(p[4], ws=ws) or None
     row[COL["capacity"]] = p[5]
     row[COL["capacity_unit"]] = safe_text(p[6], ws=ws) or None
     row[COL["process"]] = safe_text(p[2], ws=ws)
     row[COL["equipment"]] = safe_text(equipment, ws=ws) or None
+    row[COL["process_industry"]], row[COL["process_grade"]] = p[-2], p[-1]  # R-GRADE-4
     for k, idx in enumerate(_P_TPA):
         row[idx] = p[7 + k]
     base = 7 + len(POLLUTANTS)
@@ -237,16 +258,33 @@ def process_row(p: tuple, equipment: str, labels: Labels, ws) -> list:
     return row
 
 
-def enterprise_rows(e: tuple, processes, equipment: dict, labels: Labels, ws) -> list[list]:
+def enterprise_rows(
+    e: tuple, processes, equipment: dict, labels: Labels, ws, declared: Declared | None = None
+) -> list[list]:
     """The sheet rows of one entry: one per controlled process, or, for an entry without air
     processes (R-LIST-1), one row holding its baseline and no measures."""
-    rows = [process_row(p, equipment_text(equipment.get(p[1], ())), labels, ws) for p in processes]
+    rows = [
+        process_row(p, equipment_text(equipment.get(p[1], ())), labels, ws, declared)
+        for p in processes
+    ]
     if not rows:
         row = [None] * NCOL
         for idx, value in zip(_P_TPA, e[-len(POLLUTANTS) :], strict=True):
             row[idx] = value
         rows = [row]
     return rows
+
+
+def enterprise_shares(values: list, e: tuple, rows: list[list]) -> None:
+    """Per level, the enterprise's own reduction share: its cut of the four pollutants over its
+    daily emissions of them (R-LIST-7's rule: within 0–100%, one place)."""
+    days = values[COL["operating_days"]] or 0
+    daily = sum((per_day(Decimal(str(x or 0)), days) for x in e[-len(POLLUTANTS) :]), ZERO)
+    for level in PRINT_ORDER:
+        cut = sum(
+            (Decimal(str(r[COL[f"{level}_{p}"]] or 0)) for r in rows for p in POLLUTANTS), ZERO
+        )
+        values[COL[f"{level}_share"]] = float(share_pct(cut, tonnes(daily))) if daily else None
 
 
 def read_chunks(region: Region, year: int, chunk: int):
@@ -280,4 +318,5 @@ def read_chunks(region: Region, year: int, chunk: int):
             .values_list("process_id", "name", "quantity")
         ):
             equipment.setdefault(pid, []).append((name, qty))
-        yield part, procs, equipment
+        days = {e[1]: e[_DAYS] for e in part}
+        yield part, procs, equipment, declared_for(list(days), days)

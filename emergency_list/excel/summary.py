@@ -10,6 +10,7 @@ from django.utils import timezone
 from emergency_list.excel.layout import LEVEL_NAMES, POLLUTANT_LABELS, UNGRADED, text_row_cells
 from emergency_list.excel.rows import main_industry_relation
 from emergency_list.models import PRINT_ORDER, AlertLevel, EntryMeasure
+from emergency_list.services.arithmetic import tonnes
 from emergency_list.services.ratios import POLLUTANTS, ratio_check
 from grading.models import Enterprise, Region
 
@@ -31,8 +32,8 @@ def list_totals(entries) -> Totals:
         .annotate(**{p: Sum(f"{p}_td") for p in POLLUTANTS})
     )
     for r in rows:
-        cuts[r["level"]] = {p: r[p] or Decimal(0) for p in POLLUTANTS}
-    return Totals(baseline={p: base[p] or Decimal(0) for p in POLLUTANTS}, cuts=cuts)
+        cuts[r["level"]] = {p: tonnes(r[p]) for p in POLLUTANTS}
+    return Totals(baseline={p: tonnes(base[p]) for p in POLLUTANTS}, cuts=cuts)
 
 
 def summary_rows(ws, *, region: Region, year: int, entries, totals: Totals, n_processes: int):

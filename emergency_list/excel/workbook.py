@@ -26,8 +26,10 @@ from emergency_list.excel.layout import (
     NCOL,
     SHEET_LIST,
     SHEET_SUMMARY,
+    autofilter_ref,
     header_cells,
     header_groups,
+    print_setup,
     sheet_setup,
 )
 
@@ -95,6 +97,8 @@ class ListWorkbook:
                     f"{get_column_letter(first + 1)}1:{get_column_letter(last + 1)}1"
                 )
         sheet_setup(self.ws)
+        print_setup(self.ws)
+        print_setup(self.summary, title_rows=0)
         self.ws._writer = _MergeStreamingWriter(self.ws, self.merges)
         self.ws._writer.write_top()
         for row in header_cells(self.ws):
@@ -148,6 +152,7 @@ class ListWorkbook:
             ws.append(row)
 
     def save(self) -> None:
+        self.ws.auto_filter.ref = autofilter_ref(self.row)
         self.wb.save(self.path)
 
     def abandon(self) -> None:

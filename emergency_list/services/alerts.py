@@ -23,6 +23,7 @@ from emergency_list.models import (
     ListEntry,
     TransportRule,
 )
+from emergency_list.services.arithmetic import ZERO, share_pct, tonnes
 from emergency_list.services.entries import exempt_reason
 from emergency_list.services.ratios import (
     LABELS,
@@ -39,8 +40,6 @@ MAX_DAYS = 30
 # Above this many enterprises the stored record keeps the totals and only the first duties; the
 # page and the export read the rest live from the list (alert_duties).
 DUTY_LIMIT = 20_000
-Q1 = Decimal("0.1")
-ZERO = Decimal(0)
 TRANSPORT_RANK = {
     TransportRule.NONE: 0,
     TransportRule.BAN_HEAVY_LE_CN4: 1,
@@ -84,7 +83,7 @@ def _validate(
 
 
 def _pct(cut: Decimal, base: Decimal) -> Decimal:
-    return (cut / base * 100).quantize(Q1) if base else ZERO
+    return share_pct(cut, base)
 
 
 def _row(r: PollutantResult) -> dict:
@@ -341,7 +340,7 @@ def _call(*, actor, level, cities, start_on, end_on, year, note) -> Alert:
         )
     overall_rows = _sum_rows([c["pollutants"] for c in cities_out], None)
     for r in overall_rows:  # what the whole alert takes off over its days, in tonnes
-        r["cut_period_t"] = str(Decimal(r["cut_td"]) * days)
+        r["cut_period_t"] = str(tonnes(Decimal(r["cut_td"]) * days))
     entries = _entries_for(counties=all_units, year=year, level=level)
     total = sum(v["entries"] for v in versions.values())
     duties, exempt = [], {"guarantee": 0, "power_plant": 0, "heating_boiler": 0, "small_micro": 0}

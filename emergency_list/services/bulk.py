@@ -11,15 +11,16 @@ from django.utils.translation import gettext as _
 
 from core.models import AuditEvent
 from emergency_list.models import AlertLevel, EntryMeasure, EntryProcess, ListEntry
+from emergency_list.services.arithmetic import tonnes
 from emergency_list.services.entries import (
     POLLUTANTS,
     baseline_of,
+    cuts_apportion,
     enterprises_to_build,
     measure_for,
-    round_t,
-    split_evenly,
 )
 from emergency_list.services.measures import TemplateIndex
+from emergency_list.services.processes import batch_weights, process_plans
 from grading.models import Enterprise, Grade, Process
 from grading.services.grades import enterprise_managed_grade
 
@@ -65,14 +66,17 @@ def entries_bulk_create(
 @transaction.atomic
 def _batch_create(year, ids, index: TemplateIndex, grades: _GradeCache, content_type) -> int:
     enterprises = list(enterprises_to_build().filter(pk__in=ids).order_by("pk"))
-    processes: dict[int, list[int]] = {}
+    processes: dict[int, list[Process]] = {}
+    line_industry: dict[int, int | None] = {}
     # R-LIST-2: the air-emitting processes of the enterprise's lines, ordered as _processes.
-    for ent_id, pid in (
+    for ent_id, pid, industry_row in (
         Process.objects.filter(line__enterprise_id__in=ids, is_air_emitting=True)
         .order_by("line_id", "id")
-        .values_list("line__enterprise_id", "id")
+        .values_list("line__enterprise_id", "id", "line__industry_id")
     ):
-        processes.setdefault(ent_id, []).append(pid)
+        processes.setdefault(ent_id, []).append(Process(pk=pid))
+        line_industry[pid] = industry_row
+    weights = batch_weights(list(ids))
     entries = []
     for ent in enterprises:
         base = baseline_of(ent)
@@ -86,29 +90,45 @@ def _batch_create(year, ids, index: TemplateIndex, grades: _GradeCache, content_
             contact_mobile=ent.contact_mobile,
         )
         for p in POLLUTANTS:
-            setattr(entry, f"{p}_tpa", round_t(base[p]))
+            setattr(entry, f"{p}_tpa", tonnes(base[p]))
         entries.append(entry)
     ListEntry.objects.bulk_create(entries, batch_size=1000)
     eps: list[EntryProcess] = []
     owners: list[tuple[ListEntry, Enterprise]] = []
     for entry, ent in zip(entries, enterprises, strict=True):
-        pids = processes.get(ent.pk, [])
-        splits = {p: split_evenly(getattr(entry, f"{p}_tpa"), len(pids)) for p in POLLUTANTS}
-        for i, pid in enumerate(pids):
-            ep = EntryProcess(entry=entry, process_id=pid)
-            for p in POLLUTANTS:
-                setattr(ep, f"{p}_tpa", splits[p][i])
+        plans = process_plans(
+            enterprise=ent,
+            processes=processes.get(ent.pk, []),
+            fallback=entry.grade,
+            index=index,
+            line_industry=line_industry,
+            weights=weights,
+        )
+        for plan in plans:
+            ep = EntryProcess(
+                entry=entry,
+                process_id=plan.process.pk,
+                industry_id=plan.industry_id,
+                grade=plan.grade,
+                emission_basis=plan.basis,
+                **{f"{p}_tpa": plan.tpa[p] for p in POLLUTANTS},
+            )
             eps.append(ep)
             owners.append((entry, ent))
     EntryProcess.objects.bulk_create(eps, batch_size=2000)
     measures = []
     main_ids: dict[int, int | None] = {}
+    levels: dict[tuple[int, str], list] = {}
     for ep, (entry, ent) in zip(eps, owners, strict=True):
         if ent.pk not in main_ids:
             main = next((r for r in ent.industries.all() if r.is_main), None)
             main_ids[ent.pk] = main.industry_id if main else None
         for level in AlertLevel.values:
-            measures.append(measure_for(entry, ep, level, index, main_ids[ent.pk]))
+            m = measure_for(entry, ep, level, index, main_ids[ent.pk])
+            measures.append(m)
+            levels.setdefault((entry.pk, level), []).append((ep, m))
+    for pairs in levels.values():
+        cuts_apportion(pairs[0][0].entry.operating_days, pairs)
     EntryMeasure.objects.bulk_create(measures, batch_size=4000)
     AuditEvent.objects.bulk_create(
         [

@@ -32,6 +32,7 @@ from emergency_list.models import (
     ListEntry,
     TransportRule,
 )
+from emergency_list.services.arithmetic import per_day, share_pct, tonnes
 from emergency_list.services.entries import POLLUTANTS, cut_share, exempt_reason
 from grading.models import ProductionLine, User
 from grading.rules import allows
@@ -68,7 +69,8 @@ def _num(value, places: int) -> str:
 
 
 def _pct(part: Decimal, whole: Decimal) -> str:
-    return _num(part / whole * 100, 1) + "%" if whole else "—"
+    """A share for print, never above 100% (R-LIST-7's one rounding rule)."""
+    return _num(share_pct(part, whole), 1) + "%" if whole else "—"
 
 
 def measure_short(action: str, ratio: Decimal) -> str:
@@ -144,8 +146,8 @@ def _lines(entry: ListEntry, controlled: set[int]) -> list[dict]:
 
 
 def _levels(entry: ListEntry, eps: list[EntryProcess]) -> list[dict]:
-    days = Decimal(entry.operating_days)
-    daily = {p: getattr(entry, f"{p}_tpa") / days for p in POLLUTANTS}
+    days = entry.operating_days
+    daily = {p: tonnes(per_day(getattr(entry, f"{p}_tpa"), days)) for p in POLLUTANTS}
     # On the board a process is named alone, or with its line where lines share the name.
     lines_of: dict[str, set[int]] = {}
     for ep in eps:
@@ -224,12 +226,12 @@ def entry_document_context(entry: ListEntry) -> dict:
         )
         lines = _lines(entry, {ep.process_id for ep in eps})
         levels = _levels(entry, eps)
-    days = Decimal(entry.operating_days)
+    days = entry.operating_days
     baseline = [
         {
             "label": POLLUTANT_LABELS[p],
             "tpa": _num(getattr(entry, f"{p}_tpa"), 3),
-            "tpd": _num(getattr(entry, f"{p}_tpa") / days, 4),
+            "tpd": _num(per_day(getattr(entry, f"{p}_tpa"), days), 4),
         }
         for p in POLLUTANTS
     ]

@@ -2,7 +2,7 @@
 air-polluting enterprise, its controlled processes (referenced, not copied), baseline
 emissions and, per alert level, the measure of each process and the cut it makes per day."""
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -20,13 +20,14 @@ from emergency_list.models import (
     ListEntry,
     TransportRule,
 )
+from emergency_list.services.arithmetic import apportion, per_day, tonnes
 from emergency_list.services.measures import TemplateIndex, is_weaker, strongest
+from emergency_list.services.processes import process_plans
 from grading.models import Enterprise, EnterpriseIndustry, Grade, Process, Region, User
 from grading.rules import allows
 from grading.services.grades import enterprise_managed_grade
 
 POLLUTANTS = ("so2", "nox", "pm", "vocs")
-Q4 = Decimal("0.0001")
 FLAG_FIELDS = (
     "is_power_plant",
     "is_heating_boiler",
@@ -40,11 +41,6 @@ FLAG_FIELDS = (
     "operating_days",
     "note",
 )
-
-
-def round_t(value: Decimal) -> Decimal:
-    """Tonnes as the list stores them (four places, half up)."""
-    return Decimal(value).quantize(Q4, rounding=ROUND_HALF_UP)
 
 
 def cut_share(action: str, ratio: Decimal | None) -> Decimal:
@@ -75,9 +71,20 @@ def exempt_reason(entry: ListEntry) -> str:
 
 
 def measure_for(
-    entry: ListEntry, ep: EntryProcess, level: str, index: TemplateIndex, main_industry_id
+    entry: ListEntry,
+    ep: EntryProcess,
+    level: str,
+    index: TemplateIndex,
+    main_industry_id: int | None = None,
 ) -> EntryMeasure:
-    templates = index.for_level(industry_id=main_industry_id, grade_id=entry.grade_id, level=level)
+    """The measure of one process at one level: the templates of the process's industry and
+    grade (R-GRADE-4; the entry's main industry and grade where the process names none), with
+    its daily cut (``cuts_apportion`` then makes an entry's cuts add up)."""
+    templates = index.for_level(
+        industry_id=ep.industry_id or main_industry_id,
+        grade_id=ep.grade_id or entry.grade_id,
+        level=level,
+    )
     t = strongest(templates)
     rule = TransportRule.NONE
     for tt in templates:
@@ -110,9 +117,23 @@ def measure_for(
         text=text,
         template=t,
     )
+    days = entry.operating_days
     for p in POLLUTANTS:
-        setattr(m, f"{p}_td", round_t(getattr(ep, f"{p}_tpa") / entry.operating_days * share))
+        setattr(m, f"{p}_td", tonnes(per_day(getattr(ep, f"{p}_tpa"), days) * share))
     return m
+
+
+def cuts_apportion(days: int, pairs: list[tuple[EntryProcess, EntryMeasure]]) -> None:
+    """R-LIST-7: the daily cuts of an entry's processes at one level, rounded so that they add
+    up to the rounded exact total (largest remainder): a full stop cuts exactly the entry's
+    rounded daily emissions, never more."""
+    for p in POLLUTANTS:
+        exact = [
+            per_day(getattr(ep, f"{p}_tpa"), days) * cut_share(m.action, m.ratio_pct)
+            for ep, m in pairs
+        ]
+        for (_ep, m), value in zip(pairs, apportion(exact), strict=True):
+            setattr(m, f"{p}_td", value)
 
 
 def baseline_of(enterprise: Enterprise) -> dict[str, Decimal]:
@@ -130,16 +151,6 @@ def _processes(enterprise: Enterprise) -> list[Process]:
             "line_id", "id"
         )
     )
-
-
-def split_evenly(total: Decimal, n: int) -> list[Decimal]:
-    """``total`` shared out over ``n`` processes; the last one takes the rounding."""
-    if n == 0:
-        return []
-    part = round_t(total / n)
-    parts = [part] * n
-    parts[-1] = round_t(total - part * (n - 1))
-    return parts
 
 
 def entry_snapshot(entry: ListEntry) -> dict:
@@ -167,61 +178,78 @@ def entry_snapshot(entry: ListEntry) -> dict:
 
 
 def _rebuild(entry: ListEntry, enterprise: Enterprise, index: TemplateIndex) -> None:
-    """(Re)create processes and measures; a county's stricter override survives as long as it
-    is still not weaker than the new template."""
+    """(Re)create processes and measures. Each process gets its industry's grade and measures
+    (R-GRADE-4) and its share of the baseline (``processes.process_plans``); shares the county
+    imported stay while the processes and the baseline are unchanged; a county's stricter
+    override survives as long as it is still not weaker than the new template."""
     overrides = {
         (m.entry_process.process_id, m.level): m
         for m in EntryMeasure.objects.filter(
             entry_process__entry=entry, is_override=True
         ).select_related("entry_process")
     }
-    old_split = {ep.process_id: ep for ep in EntryProcess.objects.filter(entry=entry)}
+    old = {ep.process_id: ep for ep in EntryProcess.objects.filter(entry=entry)}
     EntryProcess.objects.filter(entry=entry).delete()
     processes = _processes(enterprise)
-    baseline = {p: getattr(entry, f"{p}_tpa") for p in POLLUTANTS}
-    same_set = set(old_split) == {p.pk for p in processes}
+    plans = process_plans(
+        enterprise=enterprise, processes=processes, fallback=entry.grade, index=index
+    )
+    keep_imported = (
+        set(old) == {p.pk for p in processes}
+        and all(ep.emission_basis == EntryProcess.EmissionBasis.IMPORTED for ep in old.values())
+        and all(
+            sum((getattr(ep, f"{p}_tpa") for ep in old.values()), Decimal(0))
+            == getattr(entry, f"{p}_tpa")
+            for p in POLLUTANTS
+        )
+    )
     eps = []
-    splits = {p: split_evenly(baseline[p], len(processes)) for p in POLLUTANTS}
-    for i, process in enumerate(processes):
-        ep = EntryProcess(entry=entry, process=process)
+    for plan in plans:
+        ep = EntryProcess(
+            entry=entry,
+            process=plan.process,
+            industry_id=plan.industry_id,
+            grade=plan.grade,
+            emission_basis=plan.basis,
+        )
+        source = old[plan.process.pk] if keep_imported else None
         for p in POLLUTANTS:
-            kept = getattr(old_split[process.pk], f"{p}_tpa") if same_set else None
-            setattr(ep, f"{p}_tpa", kept if kept is not None else splits[p][i])
+            value = getattr(source, f"{p}_tpa") if source is not None else plan.tpa[p]
+            setattr(ep, f"{p}_tpa", value)
+        if source is not None:
+            ep.emission_basis = EntryProcess.EmissionBasis.IMPORTED
         eps.append(ep)
-    if same_set and any(
-        sum(getattr(ep, f"{p}_tpa") for ep in eps) > baseline[p] for p in POLLUTANTS
-    ):
-        for i, ep in enumerate(eps):  # the baseline went down: split again
-            for p in POLLUTANTS:
-                setattr(ep, f"{p}_tpa", splits[p][i])
     EntryProcess.objects.bulk_create(eps)
     main = next((r for r in enterprise.industries.all() if r.is_main), None)
     main_id = main.industry_id if main else None
     measures = []
+    by_level: dict[str, list] = {level: [] for level in AlertLevel.values}
     for ep in eps:
         for level in AlertLevel.values:
             m = measure_for(entry, ep, level, index, main_id)
-            old = overrides.get((ep.process_id, level))
-            if old and not is_weaker(
-                action=old.action, ratio=old.ratio_pct, than_action=m.action, than_ratio=m.ratio_pct
+            kept = overrides.get((ep.process_id, level))
+            if kept and not is_weaker(
+                action=kept.action,
+                ratio=kept.ratio_pct,
+                than_action=m.action,
+                than_ratio=m.ratio_pct,
             ):
-                m.action, m.ratio_pct, m.text = old.action, old.ratio_pct, old.text
-                m.is_override, m.override_reason = True, old.override_reason
-                share = cut_share(m.action, m.ratio_pct)
-                for p in POLLUTANTS:
-                    setattr(
-                        m,
-                        f"{p}_td",
-                        round_t(getattr(ep, f"{p}_tpa") / entry.operating_days * share),
-                    )
+                m.action, m.ratio_pct, m.text = kept.action, kept.ratio_pct, kept.text
+                m.is_override, m.override_reason = True, kept.override_reason
             measures.append(m)
+            by_level[level].append((ep, m))
+    for pairs in by_level.values():
+        cuts_apportion(entry.operating_days, pairs)
     EntryMeasure.objects.bulk_create(measures)
 
 
 def enterprises_to_build():
     """Enterprises with what building their entry reads (grade, county, industries)."""
     return Enterprise.objects.select_related("overall_grade", "county").prefetch_related(
-        Prefetch("industries", queryset=EnterpriseIndustry.objects.select_related("industry")),
+        Prefetch(
+            "industries",
+            queryset=EnterpriseIndustry.objects.select_related("industry", "current_grade"),
+        ),
     )
 
 
@@ -265,7 +293,7 @@ def entry_build(
         entry.county = enterprise.county
         code = "list.entry.refreshed"
     for p in POLLUTANTS:
-        setattr(entry, f"{p}_tpa", round_t(base[p]))
+        setattr(entry, f"{p}_tpa", tonnes(base[p]))
     entry.save()
     _rebuild(entry, enterprise, index)
     event_record(
@@ -403,11 +431,18 @@ def measure_override(
     )
     m.action, m.ratio_pct, m.text = action, ratio, text.strip() or m.text
     m.is_override, m.override_reason = True, reason.strip()
-    share = cut_share(m.action, m.ratio_pct)
     ep = m.entry_process
-    for p in POLLUTANTS:
-        setattr(m, f"{p}_td", round_t(getattr(ep, f"{p}_tpa") / entry.operating_days * share))
     m.save()
+    # R-LIST-7: the level's cuts of the entry are apportioned again, this one included.
+    pairs = [
+        (x.entry_process, x)
+        for x in EntryMeasure.objects.filter(entry_process__entry=entry, level=m.level)
+        .select_related("entry_process")
+        .order_by("entry_process_id")
+    ]
+    cuts_apportion(entry.operating_days, pairs)
+    EntryMeasure.objects.bulk_update([x for _ep, x in pairs], [f"{p}_td" for p in POLLUTANTS])
+    m.refresh_from_db()
     event_record(
         code="list.measure.tightened",
         actor=actor,

@@ -16,6 +16,7 @@ from emergency_list.models import (
     TransportRule,
 )
 from grading.models import Grade, Industry
+from grading.services.grades import industry_lowest_grade
 
 GRADING_DATA = Path(__file__).resolve().parents[2] / "grading" / "data" / "measures"
 LOCAL_DEFAULT = Path(__file__).resolve().parents[1] / "data" / "measures_local_default.yaml"
@@ -42,8 +43,15 @@ class TemplateIndex:
 
     def __init__(self) -> None:
         self.by_key: dict[tuple, list[MeasureTemplate]] = {}
+        self._lowest: dict[int, Grade] = {}
         for t in MeasureTemplate.objects.all():
             self.by_key.setdefault((t.industry_id, t.grade_id), []).append(t)
+
+    def lowest(self, industry: Industry) -> Grade:
+        """The lowest grade of the industry's scheme in force (R-ELIG-4), once per industry."""
+        if industry.pk not in self._lowest:
+            self._lowest[industry.pk] = industry_lowest_grade(industry)
+        return self._lowest[industry.pk]
 
     def for_level(
         self, *, industry_id: int | None, grade_id: int, level: str

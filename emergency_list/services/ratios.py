@@ -1,12 +1,17 @@
 """The ratio check (R-LIST-7): per alert level, the list's total cut of SO2, NOx, PM and VOCs
-against the required share of its baseline, for a county, a city or the province."""
+against the required share of its baseline, for a county, a city or the province.
+
+No division happens in the database (SQLite divides integers as integers): the database sums
+the yearly emissions per number of operating days, Python divides each sum by its days, and
+everything is rounded by ``arithmetic``'s one rule, so both databases give the same figures."""
 
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import DecimalField, ExpressionWrapper, F, Q, Sum
+from django.db.models import Q, Sum
 
 from emergency_list.models import AlertLevel, EntryMeasure, ListEntry, ReductionTarget
+from emergency_list.services.arithmetic import ZERO, pct_of, per_day, share_pct, tonnes
 from grading.models import Region
 
 DEFAULT_PCT = {
@@ -61,23 +66,33 @@ class PollutantResult:
 
     @property
     def achieved_pct(self) -> Decimal:
-        return (
-            (self.cut_td / self.baseline_td * 100).quantize(Decimal("0.1"))
-            if self.baseline_td
-            else Decimal(0)
-        )
+        return share_pct(self.cut_td, self.baseline_td)
 
     @property
     def required_td(self) -> Decimal:
-        return (self.baseline_td * self.required_pct / 100).quantize(Decimal("0.0001"))
+        return pct_of(self.baseline_td, self.required_pct)
 
     @property
     def shortfall_td(self) -> Decimal:
-        return max(self.required_td - self.cut_td, Decimal(0))
+        return max(self.required_td - self.cut_td, ZERO)
 
     @property
     def ok(self) -> bool:
         return self.shortfall_td == 0
+
+
+def baseline_td(entries) -> dict[str, Decimal]:
+    """The entries' daily emissions per pollutant: Σ (t/a ÷ operating days), rounded once."""
+    out = dict.fromkeys(POLLUTANTS, ZERO)
+    rows = (
+        entries.order_by()
+        .values("operating_days")
+        .annotate(**{p: Sum(f"{p}_tpa") for p in POLLUTANTS})
+    )
+    for r in rows:
+        for p in POLLUTANTS:
+            out[p] += per_day(r[p], r["operating_days"])
+    return {p: tonnes(v) for p, v in out.items()}
 
 
 def ratio_check(*, scope: Region, year: int, entries=None) -> dict[str, list[PollutantResult]]:
@@ -87,16 +102,7 @@ def ratio_check(*, scope: Region, year: int, entries=None) -> dict[str, list[Pol
         if entries is not None
         else ListEntry.objects.filter(year=year, county__in=units_of(scope))
     )
-    per_day = {
-        p: Sum(
-            ExpressionWrapper(
-                F(f"{p}_tpa") / F("operating_days"),
-                output_field=DecimalField(max_digits=20, decimal_places=6),
-            )
-        )
-        for p in POLLUTANTS
-    }
-    base = entries.aggregate(**per_day)
+    base = baseline_td(entries)
     out = {}
     for level in AlertLevel.values:
         cuts = EntryMeasure.objects.filter(entry_process__entry__in=entries, level=level).aggregate(
@@ -107,8 +113,8 @@ def ratio_check(*, scope: Region, year: int, entries=None) -> dict[str, list[Pol
             PollutantResult(
                 pollutant=p,
                 label=LABELS[p],
-                baseline_td=Decimal(base[p] or 0).quantize(Decimal("0.0001")),
-                cut_td=Decimal(cuts[p] or 0).quantize(Decimal("0.0001")),
+                baseline_td=base[p],
+                cut_td=tonnes(cuts[p]),
                 required_pct=req[p],
             )
             for p in POLLUTANTS

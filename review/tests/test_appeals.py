@@ -7,6 +7,7 @@ import datetime
 
 import pytest
 import time_machine
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -301,7 +302,11 @@ def test_r_rev_10_the_enterprise_sees_each_step_and_may_withdraw(
     with pytest.raises(PermissionDenied):
         appeals.appeal_withdraw(actor=city_user, appeal=appeal, reason="x")
     appeals.appeal_withdraw(actor=enterprise_user, appeal=appeal, reason="已与县局沟通")
-    steps = AuditEvent.objects.filter(object_id=str(appeal.pk), code__startswith="review.appeal")
+    steps = AuditEvent.objects.filter(
+        content_type=ContentType.objects.get_for_model(Appeal),
+        object_id=str(appeal.pk),
+        code__startswith="review.appeal",
+    )
     assert list(steps.order_by("id").values_list("code", flat=True)) == [
         "review.appeal.filed",
         "review.appeal.panel_assigned",

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('contenttypes', '0002_remove_content_type_name'),
-        ('core', '0005_notification_emailed_at'),
+        ('core', '0006_audit_retention_pruning'),
     ]
 
     operations = [
