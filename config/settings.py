@@ -224,12 +224,53 @@ _eager = env("CELERY_TASK_ALWAYS_EAGER")
 CELERY_TASK_ALWAYS_EAGER = (not REDIS_URL) if _eager is None else _eager
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
+# A task whose pool child dies (killed, out of memory) goes back to the queue and runs again;
+# core.jobs counts the attempts and ends the job failed past JOB_MAX_ATTEMPTS.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# A message taken by a worker that vanished whole is delivered again after this long. It must
+# exceed the longest task (the province export's hard limit, 45 min) and the longest retry
+# countdown (30 min), or a running task would be handed to a second worker.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("BROKER_VISIBILITY_TIMEOUT", default=60 * 60),
+    "socket_connect_timeout": 5,
+    "socket_timeout": 30,
+}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Background jobs (core.jobs): heartbeat every JOB_HEARTBEAT_SECONDS; a run silent for
+# JOB_STALE_SECONDS is ended by the beat task fail_stalled_jobs and its job marked failed.
+JOB_HEARTBEAT_SECONDS = env.int("JOB_HEARTBEAT_SECONDS", default=10)
+JOB_STALE_SECONDS = env.int("JOB_STALE_SECONDS", default=90)
+JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=3)
+# How far each worker pool child may grow while it works (MiB of address space beyond what it
+# holds once started; 0: no cap): an import that would grow past it fails with a MemoryError
+# its job reports, rather than being killed by the kernel. docker-compose sets it per queue.
+WORKER_MEMORY_LIMIT_MB = env.int("WORKER_MEMORY_LIMIT_MB", default=0)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 15 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
 CELERY_TIMEZONE = TIME_ZONE
+# Queues by kind of work, each with its own workers (docker-compose.yml): what people wait for
+# (approval forms, notifications) never queues behind a province export.
+CELERY_TASK_DEFAULT_QUEUE = "forms"
+CELERY_TASK_ROUTES = {
+    "core.tasks.send_notification_emails": {"queue": "forms"},
+    "core.tasks.fail_stalled_jobs": {"queue": "forms"},
+    "core.tasks.prune_audit_trail": {"queue": "forms"},
+    "review.tasks.render_approval_form": {"queue": "forms"},
+    "review.tasks.render_case_form": {"queue": "forms"},
+    "review.tasks.remind_reapplications": {"queue": "forms"},
+    "declarations.tasks.render_package": {"queue": "documents"},
+    "emergency_list.tasks_documents.*": {"queue": "documents"},
+    "review.bundle_tasks.render_bundle": {"queue": "documents"},
+    "publication.tasks.render_version_file": {"queue": "documents"},
+    "emergency_list.tasks_excel.*": {"queue": "bulk"},
+    "emergency_list.tasks.generate_list": {"queue": "bulk"},
+    "publication.tasks.render_export": {"queue": "bulk"},
+}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
+    # Jobs whose worker died end failed with a message instead of showing 处理中 for ever.
+    "fail-stalled-jobs": {"task": "core.tasks.fail_stalled_jobs", "schedule": 60.0},
     # R-REV-11: remind last year's A and B to re-apply: once a year, then 30 and 7 days before
     # their batch's deadline. Daily; each reminder is recorded and never sent twice.
     "remind-reapplications": {

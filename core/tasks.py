@@ -45,6 +45,14 @@ def send_notification_emails(notification_ids: list[int]) -> int:
     return sent
 
 
+@shared_task(name="core.tasks.fail_stalled_jobs", acks_late=True, ignore_result=True)
+def fail_stalled_jobs() -> int:
+    """Beat, every minute: end the jobs whose worker stopped sending its heartbeat."""
+    from core.jobs import stalled_jobs_fail
+
+    return stalled_jobs_fail()
+
+
 @shared_task
 def prune_audit_trail() -> int:
     """Daily: drop audit rows past the retention period (at least 180 days, 等保三级)."""
