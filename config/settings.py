@@ -262,9 +262,11 @@ CELERY_TASK_ROUTES = {
     "declarations.tasks.render_package": {"queue": "documents"},
     "emergency_list.tasks_documents.*": {"queue": "documents"},
     "review.bundle_tasks.render_bundle": {"queue": "documents"},
+    "emergency_list.tasks_bundles.build_bundle": {"queue": "documents"},
     "publication.tasks.render_version_file": {"queue": "documents"},
     "emergency_list.tasks_excel.*": {"queue": "bulk"},
     "emergency_list.tasks.generate_list": {"queue": "bulk"},
+    "emergency_list.tasks_versions.export_version_diff": {"queue": "bulk"},
     "publication.tasks.render_export": {"queue": "bulk"},
 }
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
