@@ -7,11 +7,14 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from core.api import Pagination
 from emergency_list.models import Action, AlertLevel, EntryMeasure, ListEntry
 from emergency_list.selectors import (
+    alert_duties_for,
+    alert_duty_dicts,
     alert_get,
     alert_list,
     alert_results_for,
@@ -366,16 +369,24 @@ class AlertSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+class DutyCursor(CursorPagination):
+    """Duties in the alert's order by keyset (``position``): deep pages cost what the first
+    does."""
+
+    ordering = "position"
+    page_size = 100
+    max_page_size = 500
+    page_size_query_param = "page_size"
+
+
 class AlertViewSet(viewsets.ViewSet):
-    """Alert simulation: call one (province or city staff) and read past ones with the list
-    version they used. County users read their own county's part."""
+    """Alert simulation: call one (province or city staff; a worker computes it, follow its
+    ``status`` and ``progress``) and read past ones with the list version they used; page
+    through an alert's duties at ``duties/``. County users read their own county's part."""
 
     lookup_value_regex = r"\d+"
 
-    def _present(self, alert, *, full: bool) -> dict:
-        results = alert_results_for(viewer=self.request.user, alert=alert)
-        if not full:
-            results.pop("duties", None)
+    def _summary(self, alert) -> dict:
         return {
             "id": alert.pk,
             "level": alert.level,
@@ -386,24 +397,50 @@ class AlertViewSet(viewsets.ViewSet):
             "note": alert.note,
             "called_by": alert.called_by.username,
             "called_at": alert.called_at,
-            "results": results,
+            "status": alert.status,
+            "progress": alert.progress,
+            "error": alert.error,
+            "entries": alert.entries,
+            "counties": alert.counties,
+            "counties_short": alert.counties_short,
+            "exempt": alert.exempt,
+        }
+
+    def _present(self, alert) -> dict:
+        return {
+            **self._summary(alert),
+            "results": alert_results_for(viewer=self.request.user, alert=alert),
+            "duties_url": reverse("api:list-alert-duties", args=[alert.pk]),
         }
 
     @extend_schema(operation_id="list_alerts_list", responses=None)
     def list(self, request):
         alerts = alert_list(viewer=request.user)[:100]
-        return Response([self._present(a, full=False) for a in alerts])
+        return Response([self._summary(a) for a in alerts])
 
     @extend_schema(responses=None)
     def retrieve(self, request, pk=None):
-        return Response(self._present(alert_get(viewer=request.user, pk=pk), full=True))
+        return Response(self._present(alert_get(viewer=request.user, pk=pk)))
+
+    @extend_schema(responses=None)
+    @action(detail=True, methods=["get"])
+    def duties(self, request, pk=None):
+        """The duties the viewer reads, 100 a page by cursor (``next``/``previous``)."""
+        alert = alert_get(viewer=request.user, pk=pk)
+        paginator = DutyCursor()
+        page = paginator.paginate_queryset(
+            alert_duties_for(viewer=request.user, alert=alert), request, view=self
+        )
+        return paginator.get_paginated_response(alert_duty_dicts(page))
 
     @extend_schema(request=AlertSerializer, responses=None)
     def create(self, request):
+        """Queue the alert: 202 with the pending alert; it is ready when ``status`` says so."""
         s = AlertSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         alert = alert_call(actor=request.user, **s.validated_data)
-        return Response(self._present(alert, full=True), status=status.HTTP_201_CREATED)
+        alert.refresh_from_db()  # a worker that already finished (eager) shows as such
+        return Response(self._present(alert), status=status.HTTP_202_ACCEPTED)
 
 
 # --- Excel jobs ------------------------------------------------------------------------------

@@ -3,25 +3,33 @@ reach is a 404 (the same as a missing one); a user outside the bureaus asking fo
 the bureaus use is refused with a Chinese reason (403). Pages and the API call these and
 nothing else, so they give the same answers."""
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
+from types import SimpleNamespace
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
+from django.db.models import Case, Exists, IntegerField, OuterRef, Prefetch, QuerySet, Value, When
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from core.audit import event_list_for
 from emergency_list.jurisdiction import alert_cities_for, list_scopes_for
 from emergency_list.models import (
+    Action,
     Alert,
+    AlertDuty,
+    AlertDutyProcess,
     CountyListVersion,
     EntryDocument,
     EntryMeasure,
     EntryProcess,
     ExcelJob,
     ListEntry,
+    TransportRule,
 )
 from emergency_list.services.documents import KINDS, documents_list
+from emergency_list.services.entries import exempt_reason
 from emergency_list.services.history import (
     Change,
     Version,
@@ -29,6 +37,7 @@ from emergency_list.services.history import (
     snapshot_diff,
     version_snapshot,
 )
+from emergency_list.services.ratios import POLLUTANTS
 from emergency_list.services.rounds import contents_diff, version_content
 from grading.jurisdiction import county_units_for, scope_to_viewer
 from grading.models import Region, User
@@ -249,13 +258,18 @@ def _require_alert_reader(viewer: User) -> None:
 
 
 def alert_list(*, viewer: User) -> QuerySet[Alert]:
-    """The alerts of the cities whose alerts the viewer reads, newest first."""
+    """The alerts of the cities whose alerts the viewer reads, newest first: the summary
+    columns only (neither the totals nor the duties are read to list alerts)."""
     _require_alert_reader(viewer)
+    in_reach = Alert.cities.through.objects.filter(
+        alert_id=OuterRef("pk"), region__in=alert_cities_for(viewer)
+    )
     return (
-        Alert.objects.filter(cities__in=alert_cities_for(viewer))
-        .distinct()
+        Alert.objects.filter(Exists(in_reach))
+        .defer("results")
         .select_related("called_by")
         .prefetch_related("cities")
+        .order_by("-called_at", "-id")
     )
 
 
@@ -276,17 +290,133 @@ CITY_WIDE_PARTS = ("cities", "overall", "shortfalls")
 
 
 def alert_results_for(*, viewer: User, alert: Alert) -> dict:
-    """The part of the alert's record the viewer reads: all of it for those who read the whole
-    alert (``view_alert_totals``); for a county, its own county's totals and duties only."""
+    """The part of the alert's totals the viewer reads: all of it for those who read the whole
+    alert (``view_alert_totals``); for a county, its own county's totals only."""
     results = dict(alert.results)
     if allows(viewer, "emergency_list.view_alert_totals", alert):
         return results
     code = viewer.region.code if viewer.region_id else None
     results["counties"] = [c for c in results.get("counties", []) if c["code"] == code]
-    results["duties"] = [d for d in results.get("duties", []) if d.get("county_code") == code]
     for part in CITY_WIDE_PARTS:
         results.pop(part, None)
     return results
+
+
+def alert_duties_for(*, viewer: User, alert: Alert) -> QuerySet[AlertDuty]:
+    """The duties of the alert the viewer reads, in the alert's order (``position``, indexed
+    with the alert and the county): every one for who reads the whole alert, a county's own
+    otherwise. Present them with ``alert_duty_dicts``."""
+    duties = AlertDuty.objects.filter(alert=alert).order_by("position")
+    if allows(viewer, "emergency_list.view_alert_totals", alert):
+        return duties
+    return duties.filter(county_id=viewer.region_id)
+
+
+TRANSPORT_RANK = {
+    TransportRule.NONE: 0,
+    TransportRule.BAN_HEAVY_LE_CN4: 1,
+    TransportRule.STOP_ROAD: 2,
+}
+
+
+def _process_dict(p: AlertDutyProcess) -> dict:
+    if not p.action:
+        return {
+            "process": p.process_id,
+            "name": p.name,
+            "line": p.line_name,
+            "action": "",
+            "action_label": _("未设定"),
+            "ratio_pct": "0",
+            "text": _("本级别未生成措施"),
+            "transport_rule": TransportRule.NONE,
+            "transport_label": "",
+            "override": False,
+            "cut": dict.fromkeys(POLLUTANTS, "0"),
+        }
+    rule = p.transport_rule or TransportRule.NONE
+    return {
+        "process": p.process_id,
+        "name": p.name,
+        "line": p.line_name,
+        "action": p.action,
+        "action_label": str(Action(p.action).label),
+        "ratio_pct": str(p.ratio_pct),
+        "text": p.text,
+        "transport_rule": rule,
+        "transport_label": "" if rule == TransportRule.NONE else str(TransportRule(rule).label),
+        "override": p.is_override,
+        "cut": {k: str(getattr(p, f"{k}_td")) for k in POLLUTANTS},
+    }
+
+
+def alert_duty_dicts(duties: list[AlertDuty]) -> list[dict]:
+    """Each duty with its processes (one query for the lot), per enterprise: the action,
+    ratio, text, transport rule and cut per process, the enterprise's cut and strongest
+    transport rule, and why it is exempt (R-LIST-3, R-GUAR-4)."""
+    by_duty: dict[int, list[AlertDutyProcess]] = {d.pk: [] for d in duties}
+    for p in AlertDutyProcess.objects.filter(duty__in=list(by_duty)).order_by(
+        "duty_id", "entry_process_id"
+    ):
+        by_duty[p.duty_id].append(p)
+    out = []
+    for d in duties:
+        processes = [_process_dict(p) for p in by_duty[d.pk]]
+        cut = {k: sum((Decimal(p["cut"][k]) for p in processes), Decimal(0)) for k in POLLUTANTS}
+        transport = max(
+            (p["transport_rule"] for p in processes if p["action"]),
+            key=lambda r: TRANSPORT_RANK.get(r, 0),
+            default=TransportRule.NONE,
+        )
+        flags = SimpleNamespace(
+            is_guarantee=d.is_guarantee,
+            guarantee_scope=d.guarantee_scope,
+            is_power_plant=d.is_power_plant,
+            is_heating_boiler=d.is_heating_boiler,
+            enterprise=SimpleNamespace(is_small_micro=d.is_small_micro),
+        )
+        out.append(
+            {
+                "entry": d.entry_id,
+                "revision": d.revision,
+                "enterprise": d.enterprise_id,
+                "name": d.name,
+                "city": d.city_name,
+                "county": d.county_name,
+                "county_code": d.county_code,
+                "grade": d.grade_code,
+                "grade_name": d.grade_name,
+                "flags": {
+                    "power_plant": d.is_power_plant,
+                    "heating_boiler": d.is_heating_boiler,
+                    "small_micro": d.is_small_micro,
+                    "guarantee": d.is_guarantee,
+                    "guarantee_scope": d.guarantee_scope,
+                    "bulk_transport": d.bulk_transport,
+                },
+                "exempt": d.exempt,
+                "exempt_text": exempt_reason(flags) if d.exempt else "",
+                "guarantee_scope": d.guarantee_scope if d.is_guarantee else "",
+                "transport_rule": transport,
+                "transport_label": ""
+                if transport == TransportRule.NONE
+                else str(TransportRule(transport).label),
+                "processes": processes,
+                "cut": {k: str(v) for k, v in cut.items()},
+            }
+        )
+    return out
+
+
+def alert_duties_iter(duties: QuerySet[AlertDuty], chunk: int = 2000) -> Iterator[dict]:
+    """All of ``duties`` as dicts, read in keyset chunks of ``position`` (for the export)."""
+    after = 0
+    while True:
+        rows = list(duties.filter(position__gt=after)[:chunk])
+        if not rows:
+            return
+        yield from alert_duty_dicts(rows)
+        after = rows[-1].position
 
 
 def alert_city_choices(*, viewer: User) -> QuerySet[Region]:

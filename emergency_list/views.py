@@ -15,15 +15,18 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRefresh
 
 from core.audit import event_list_for
 from core.downloads import file_download
 from core.forms import error_text
 from emergency_list import forms as eforms
 from emergency_list.excel.alerts import alert_export
-from emergency_list.models import PRINT_ORDER
+from emergency_list.models import PRINT_ORDER, Alert
 from emergency_list.selectors import (
     alert_city_choices,
+    alert_duties_for,
+    alert_duty_dicts,
     alert_get,
     alert_list,
     alert_results_for,
@@ -368,21 +371,33 @@ def alerts(request):
 
 @login_required
 def alert_detail(request, pk: int):
+    """An alert's totals and duties (50 a page); while its job runs, its progress, refreshed."""
     user: User = request.user
     alert = alert_get(viewer=user, pk=pk)
-    results = alert_results_for(viewer=user, alert=alert)
-    page = Paginator(results.get("duties", []), 50).get_page(request.GET.get("page"))
+    ready = alert.status == Alert.Status.READY
+    if request.htmx:  # the progress polling: its part while running, the whole page when done
+        if alert.status in (Alert.Status.READY, Alert.Status.FAILED):
+            return HttpResponseClientRefresh()
+        return render(request, "emergency_list/_alert_status.html", {"alert": alert})
+    results, page = {}, None
+    if ready:
+        results = alert_results_for(viewer=user, alert=alert)
+        page = Paginator(alert_duties_for(viewer=user, alert=alert), 50).get_page(
+            request.GET.get("page")
+        )
     return render(
         request,
         "emergency_list/alert.html",
         {
             "alert": alert,
+            "ready": ready,
             "r": results,
             "pollutants": [LABELS[p] for p in POLLUTANTS],
-            "chart": alert_chart_svg(alert, results),
+            "chart": alert_chart_svg(alert, results) if ready else "",
             "page": page,
+            "duties": alert_duty_dicts(list(page.object_list)) if page else [],
             "sees_totals": allows(user, "emergency_list.view_alert_totals", alert),
-            "can_export": allows(user, "emergency_list.export_alert", alert),
+            "can_export": ready and allows(user, "emergency_list.export_alert", alert),
         },
     )
 
@@ -393,6 +408,9 @@ def alert_export_view(request, pk: int):
     alert = alert_get(viewer=user, pk=pk)
     if not allows(user, "emergency_list.export_alert", alert):
         raise PermissionDenied(_("只有省、市生态环境部门可以导出预警测算结果"))
+    if alert.status != Alert.Status.READY:
+        messages.info(request, _("预警测算尚未完成，完成后即可导出"))
+        return redirect("emergency_list:alert", pk=alert.pk)
     with tempfile.TemporaryDirectory() as folder:
         path = alert_export(alert, Path(folder) / f"alert-{alert.pk}.xlsx")
         fh = path.open("rb")  # still readable once its folder is removed
