@@ -2,10 +2,15 @@
 registers in its ``AppConfig.ready()``, so a lower stage never imports an upper one (as
 Wagtail's hooks do).
 
-Two hooks exist:
+These hooks exist here:
 
 - ``inbox_sections``: ``fn(user) -> list[InboxSection]``, what waits for the user;
-- ``nav_items``: ``fn(user) -> list[NavItem]``, the entries of the main navigation.
+- ``nav_items``: ``fn(user) -> list[NavItem]``, the entries of the main navigation;
+- ``enterprise_sections``: ``fn(user, enterprise) -> list`` of sections (``key``, ``title``,
+  ``items``, ``template``) of the enterprise page, which grading renders without knowing the
+  stages above (a pending change report, R-ELIG-5).
+
+The apps add hook points of their own pages the same way (see ``declarations.hooks``).
 
 Each registration has an ``order``; sections and items appear in ascending order.
 """
