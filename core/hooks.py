@@ -2,12 +2,17 @@
 registers in its ``AppConfig.ready()``, so a lower stage never imports an upper one (as
 Wagtail's hooks do).
 
-Three hooks exist:
+These hooks exist here:
 
 - ``inbox_sections``: ``fn(user) -> list[InboxSection]``, what waits for the user;
 - ``nav_items``: ``fn(user) -> list[NavItem]``, the entries of the main navigation;
 - ``api_login_refusals``: ``fn(user, *, otp) -> list[str]``, why a password that was right
-  still gets no API token (no second factor, a wrong code, an expired password).
+  still gets no API token (no second factor, a wrong code, an expired password);
+- ``enterprise_sections``: ``fn(user, enterprise) -> list`` of sections (``key``, ``title``,
+  ``items``, ``template``) of the enterprise page, which grading renders without knowing the
+  stages above (a pending change report, R-ELIG-5).
+
+The apps add hook points of their own pages the same way (see ``declarations.hooks``).
 
 Each registration has an ``order``; sections and items appear in ascending order.
 """
