@@ -22,6 +22,7 @@ from core.downloads import file_download
 from core.forms import error_text
 from emergency_list import forms as eforms
 from emergency_list.excel.alerts import alert_export
+from emergency_list.hooks import duty_links
 from emergency_list.models import PRINT_ORDER, Alert
 from emergency_list.selectors import (
     alert_city_choices,
@@ -385,6 +386,10 @@ def alert_detail(request, pk: int):
         page = Paginator(alert_duties_for(viewer=user, alert=alert), 50).get_page(
             request.GET.get("page")
         )
+    duties = alert_duty_dicts(list(page.object_list)) if page else []
+    links = duty_links(user, alert, duties)
+    for d in duties:
+        d["links"] = links.get(d["enterprise"], [])
     return render(
         request,
         "emergency_list/alert.html",
@@ -395,7 +400,7 @@ def alert_detail(request, pk: int):
             "pollutants": [LABELS[p] for p in POLLUTANTS],
             "chart": alert_chart_svg(alert, results) if ready else "",
             "page": page,
-            "duties": alert_duty_dicts(list(page.object_list)) if page else [],
+            "duties": duties,
             "sees_totals": allows(user, "emergency_list.view_alert_totals", alert),
             "can_export": ready and allows(user, "emergency_list.export_alert", alert),
         },
