@@ -178,6 +178,8 @@ class DocumentSerializer(serializers.Serializer):
     kind = serializers.CharField()
     index = serializers.IntegerField()
     name = serializers.CharField()
+    revision = serializers.IntegerField()
+    created_at = serializers.DateTimeField(allow_null=True)
     download_url = serializers.SerializerMethodField()
 
     def get_download_url(self, obj) -> str:

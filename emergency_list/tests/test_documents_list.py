@@ -10,6 +10,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from emergency_list.models import EntryDocument, ExcelJob
 from emergency_list.services.bundles import bundle_request
@@ -67,6 +68,11 @@ def test_generated_documents_are_listed_with_their_version_and_a_download_link(
         assert link in page
         download = client.get(link)
         assert download.status_code == 200 and b"".join(download.streaming_content)[:4] == b"%PDF"
+    api = APIClient()
+    api.force_authenticate(county_user)
+    listed = api.get(f"/api/v1/list/entries/{entry.pk}/documents/").json()
+    assert {(d["kind"], d["revision"]) for d in listed} == {("plan", 1), ("signboard", 1)}
+    assert all(d["download_url"] in page for d in listed)
     # a later version of the entry: the page says the files are of the earlier one
     entry_update(actor=county_user, entry=entry, data={"note": "改动"})
     page = client.get(url).content.decode()
@@ -110,8 +116,6 @@ def test_county_downloads_all_plans_and_signboards_as_one_archive(
 
 
 def test_bundle_api_queues_a_job_and_refuses_a_county_out_of_reach(other_county_user):
-    from rest_framework.test import APIClient
-
     _entry()
     client = APIClient()
     client.force_authenticate(other_county_user)

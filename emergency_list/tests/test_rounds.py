@@ -6,6 +6,7 @@ import datetime
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.test import Client
@@ -169,3 +170,20 @@ def test_r_list_6_rounds_within_reach(county_user, other_county_user):
         ).status_code
         == 400
     )
+
+
+def test_r_list_6_county_inbox_lists_the_worklist_before_a_window_is_due(county_user):
+    ent = _ent("待调整印务有限公司")
+    with time_machine.travel(datetime.datetime(2026, 9, 10, 9, 0)):
+        entry_build(year=2026, enterprise=ent)
+        client = Client()
+        client.force_login(county_user)
+        page = client.get("/inbox/").content.decode()
+        assert "清单修订调整（清单修订，2026-09-30截止）" in page
+        assert "待调整印务有限公司" in page and "/list/rounds/?scope=410184&amp;year=2026" in page
+        rounds.list_version_publish(actor=county_user, county=ent.county, year=2026)
+        assert "清单修订调整（" not in client.get("/inbox/").content.decode()
+    with time_machine.travel(datetime.datetime(2026, 6, 1, 9, 0)):
+        ent.production_status = Enterprise.ProductionStatus.STOPPED
+        ent.save()
+        assert "清单修订调整（" not in client.get("/inbox/").content.decode()
