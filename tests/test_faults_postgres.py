@@ -19,7 +19,11 @@ from tests.faults import OwnPostgres, free_port
 from tests.workers import start_worker, wait_for, worker_database_url
 
 REQUIRED = os.environ.get("GRADING_REQUIRE_SERVICES") == "1"
-pytestmark = pytest.mark.skipif(not REQUIRED, reason="needs PostgreSQL server binaries and Redis")
+pytestmark = [
+    pytest.mark.skipif(not REQUIRED, reason="needs PostgreSQL server binaries and Redis"),
+    # The test database is set up (its dump seeds the throwaway cluster) but not written.
+    pytest.mark.django_db(transaction=True),
+]
 
 ENTERPRISES = 1500
 #: Persistent connections, as in production: what the health checks are for.
@@ -27,7 +31,7 @@ ENV = {"CONN_MAX_AGE": "60", "JOB_HEARTBEAT_SECONDS": "1", "JOB_STALE_SECONDS": 
 
 
 @pytest.fixture
-def cluster(django_db_setup, django_db_blocker, tmp_path):
+def cluster(tmp_path):
     """The throwaway cluster holding a copy of the test database (migrated, reference data)
     and a province of enterprises with their list entries."""
     pg = OwnPostgres()
@@ -104,10 +108,10 @@ def start_web(pg: OwnPostgres, log) -> tuple[subprocess.Popen, str]:
             **ENV,
             "DATABASE_URL": pg.url(),
             "REDIS_URL": settings.REDIS_URL,
-            "DEBUG": "false",
-            "SECRET_KEY": "fault-test-" + "x" * 40,
+            # DEBUG: static files without a collected manifest; plain HTTP on the test port.
+            "DEBUG": "true",
+            "HTTPS": "false",
             "ALLOWED_HOSTS": "127.0.0.1",
-            "SECURE_COOKIES": "false",
         },
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -120,7 +124,7 @@ def start_web(pg: OwnPostgres, log) -> tuple[subprocess.Popen, str]:
 
 def get(url: str) -> int:
     try:
-        with urllib.request.urlopen(url, timeout=10) as response:
+        with urllib.request.urlopen(url, timeout=30) as response:
             return response.status
     except urllib.error.HTTPError as exc:
         return exc.code
@@ -137,7 +141,8 @@ def test_postgresql_restarted_web_and_worker_recover_and_the_running_job_ends(cl
     )
     try:
         page = base + "/public/notices/"
-        assert get(page) == 200  # the web process now holds a connection
+        weblog = tmp_path / "web.log"
+        assert get(page) == 200, weblog.read_text(errors="replace")[-3000:]  # a kept connection
 
         running = export(pg, "410000")
         wait_for(lambda: job(pg, running)[1] > 3, timeout=90, what="the export to run")
@@ -146,7 +151,7 @@ def test_postgresql_restarted_web_and_worker_recover_and_the_running_job_ends(cl
         restarted = time.monotonic()
 
         # The web process: its kept connection was cut; the next request still answers.
-        assert get(page) == 200, (tmp_path / "web.log").read_text(errors="replace")[-2000:]
+        assert get(page) == 200, weblog.read_text(errors="replace")[-3000:]
 
         # The export running at the restart ends: failed with a message or ready by a retry.
         def ended():
