@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from celery import current_app
+from celery.signals import worker_process_init
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -97,6 +98,15 @@ KINDS: dict[str, JobKind] = {}
 def job_kind(task_name: str, kind: JobKind) -> None:
     """Register what task ``task_name`` works on (called where the task is defined)."""
     KINDS[task_name] = kind
+
+
+_in_pool_child = False
+
+
+@worker_process_init.connect
+def _pool_child(**kwargs) -> None:
+    global _in_pool_child
+    _in_pool_child = True
 
 
 def heartbeat_seconds() -> float:
@@ -263,6 +273,10 @@ def job_run(task, kind_or_name: JobKind | str, pk) -> Iterator[Run]:
             JobRun.objects.filter(pk=run_pk).update(**values)
 
         _on_a_working_connection(record)
+        if isinstance(exc, MemoryError) and _in_pool_child:
+            # A process that reached its memory cap may not even start a thread for the next
+            # job: it leaves once this failure is reported, and the pool starts a fresh one.
+            raise SystemExit(1) from exc
         raise
     run.stop()
     JobRun.objects.filter(pk=run_pk).update(
