@@ -12,6 +12,8 @@ import environ
 from celery.schedules import crontab
 from django.utils.csp import CSP
 
+from core.storage import s3_storage
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
 # The embedded default keeps its SQLite file, uploads and generated documents here.
@@ -206,15 +208,33 @@ STORAGES = {
     },
 }
 
+# Object storage shared by web and workers (no shared disk): STORAGE_URL
+#   s3://KEY:SECRET@host[:port]/bucket[?region=…&prefix=…]   (HTTPS)
+#   s3+http://KEY:SECRET@minio:9000/bucket    (plain HTTP, e.g. MinIO beside the site)
+# Empty: the local folder MEDIA_ROOT (the embedded default). Every file goes through Django's
+# storage API; downloads stream through the site's permission-checked views, never a public URL.
+STORAGE_URL = env.str("STORAGE_URL", default="")
+if STORAGE_URL:
+    STORAGES["default"] = s3_storage(STORAGE_URL)
+
 REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
-            "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
+            "OPTIONS": {
+                "CLIENT_CLASS": "django_redis.client.DefaultClient",
+                # Redis down: pages still serve (sessions are in the database), the cache
+                # answers "miss" and the failure is logged; starting a job says plainly that
+                # background work is unavailable (core.jobs.broker_check).
+                "IGNORE_EXCEPTIONS": True,
+                "SOCKET_CONNECT_TIMEOUT": 2,
+                "SOCKET_TIMEOUT": 2,
+            },
         }
     }
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

@@ -1,7 +1,8 @@
 """PDF rendering for approval forms, declaration packages and plans (WeasyPrint).
 
 Rendering fetches nothing from the network or the disk beyond the project's own static files
-and the files a caller hands over explicitly (evidence images, by an opaque key). Templates are
+and the files a caller hands over explicitly (evidence images, by an opaque key; stored files
+are read through the storage API, so object storage works as the local folder does). Templates are
 Django templates with autoescaping: user text is escaped, never raw HTML. Fonts come from the
 system (Debian's fonts-noto-cjk) through fontconfig; stylesheets name "Noto Sans CJK SC" on
 ``html`` so margin boxes inherit it.
@@ -14,27 +15,36 @@ from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 from django.conf import settings
+from django.core.files import File
 from django.template.loader import render_to_string
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 FILE_SCHEME = "attached:"
+#: What a caller may hand over: a path on disk or a stored file (``FieldFile``, any storage).
+Attachment = Path | str | File
 
 
 class RestrictedURLFetcher(URLFetcher):
     """Serves project static files and explicitly attached files; refuses everything else."""
 
-    def __init__(self, attached: dict[str, Path] | None = None) -> None:
+    def __init__(self, attached: dict[str, "Attachment"] | None = None) -> None:
         super().__init__(allowed_protocols={"file", "attached"}, allow_redirects=False)
         self.attached = attached or {}
         self.refused: list[str] = []
 
     def fetch(self, url: str, headers=None) -> URLFetcherResponse:
         if url.startswith(FILE_SCHEME):
-            path = self.attached.get(url.removeprefix(FILE_SCHEME))
-            if path is None:
+            item = self.attached.get(url.removeprefix(FILE_SCHEME))
+            if item is None:
                 return self._refuse(url)
-            return self._respond(url, Path(path))
+            if isinstance(item, (str, Path)):
+                return self._respond(url, Path(item))
+            # A stored file (a FieldFile): read through the storage API, wherever it lives.
+            with item.open("rb") as fh:
+                data = fh.read()
+            mime = mimetypes.guess_type(item.name)[0] or "application/octet-stream"
+            return URLFetcherResponse(url, data, {"Content-Type": mime})
         if url.startswith("file:"):
             # A URL, not a path: static_base_url() and WeasyPrint percent-encode it.
             path = Path(url2pathname(urlsplit(url).path)).resolve()
@@ -61,14 +71,16 @@ def static_base_url() -> str:
     return (Path(settings.STATICFILES_DIRS[0]).resolve().as_uri()) + "/"
 
 
-def render_document(*, template: str, context: dict, attached: dict[str, Path] | None = None):
+def render_document(*, template: str, context: dict, attached: dict[str, Attachment] | None = None):
     """Lay out ``template`` and return WeasyPrint's Document (pages known, not yet written)."""
     html = render_to_string(template, context)
     fetcher = RestrictedURLFetcher(attached)
     return HTML(string=html, base_url=static_base_url(), url_fetcher=fetcher).render()
 
 
-def render_pdf(*, template: str, context: dict, attached: dict[str, Path] | None = None) -> bytes:
+def render_pdf(
+    *, template: str, context: dict, attached: dict[str, Attachment] | None = None
+) -> bytes:
     out = io.BytesIO()
     render_document(template=template, context=context, attached=attached).write_pdf(out)
     return out.getvalue()

@@ -25,16 +25,18 @@ import logging
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
 from celery import current_app
+from celery.signals import worker_process_init
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import connection, models, transaction
+from django.db import DatabaseError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -49,6 +51,7 @@ TOO_MANY_ATTEMPTS = (
 )
 FAILED = "后台处理失败，未生成文件；请稍后重试或联系管理员"
 BROKER_DOWN = "后台处理服务暂时不可用，任务未能开始；请稍后重新发起"
+DATABASE_LOST = "处理过程中数据库连接中断，任务未完成，未生成文件；请重新发起"
 OUT_OF_MEMORY = "处理所需内存超出限制，任务已停止，未保存任何数据；请拆分文件或缩小范围后重试"
 
 
@@ -95,6 +98,15 @@ KINDS: dict[str, JobKind] = {}
 def job_kind(task_name: str, kind: JobKind) -> None:
     """Register what task ``task_name`` works on (called where the task is defined)."""
     KINDS[task_name] = kind
+
+
+_in_pool_child = False
+
+
+@worker_process_init.connect
+def _pool_child(**kwargs) -> None:
+    global _in_pool_child
+    _in_pool_child = True
 
 
 def heartbeat_seconds() -> float:
@@ -223,7 +235,11 @@ def job_run(task, kind_or_name: JobKind | str, pk) -> Iterator[Run]:
     kind = KINDS[kind_or_name] if isinstance(kind_or_name, str) else kind_or_name
     request = getattr(task, "request", None)
     task_id = (getattr(request, "id", None) or "") if request else ""
-    run_pk = _begin(task.name, task_id, kind, pk)
+    try:
+        run_pk = _begin(task.name, task_id, kind, pk)
+    except MemoryError:  # the worker's memory cap, reached before the work began
+        _on_a_working_connection(lambda: kind.fail(pk, OUT_OF_MEMORY))
+        raise
     # Off-thread writes need a second connection that sees committed rows: PostgreSQL, and a
     # task not already inside a transaction (the eager mode of tests runs inside one).
     threaded = connection.vendor == "postgresql" and not connection.in_atomic_block
@@ -244,14 +260,45 @@ def job_run(task, kind_or_name: JobKind | str, pk) -> Iterator[Run]:
             values["heartbeat_at"] = timezone.now() + timedelta(seconds=grace)
         else:
             values["finished_at"] = timezone.now()
-            message = OUT_OF_MEMORY if isinstance(exc, MemoryError) else FAILED
-            kind.fail(pk, message)
-        JobRun.objects.filter(pk=run_pk).update(**values)
+        if isinstance(exc, MemoryError):
+            message = OUT_OF_MEMORY
+        elif isinstance(exc, DatabaseError):
+            message = DATABASE_LOST
+        else:
+            message = FAILED
+
+        def record() -> None:
+            if not retrying:
+                kind.fail(pk, message)
+            JobRun.objects.filter(pk=run_pk).update(**values)
+
+        _on_a_working_connection(record)
+        if isinstance(exc, MemoryError) and _in_pool_child:
+            # A process that reached its memory cap may not even start a thread for the next
+            # job: it leaves once this failure is reported, and the pool starts a fresh one.
+            raise SystemExit(1) from exc
         raise
     run.stop()
     JobRun.objects.filter(pk=run_pk).update(
         state=JobRun.State.SUCCEEDED, progress=100, finished_at=timezone.now()
     )
+
+
+def _on_a_working_connection(write: Callable[[], None], *, tries: int = 15) -> None:
+    """Run ``write``; when the database connection was cut (a PostgreSQL restart), close it and
+    try again on a new one for a while, so the job still ends with its message. Gives up
+    quietly: the beat task ends the run once its heartbeat is stale."""
+    for attempt in range(tries):
+        try:
+            write()
+            return
+        except DatabaseError:
+            if connection.in_atomic_block:
+                raise
+            connection.close()
+            if attempt + 1 < tries:
+                time.sleep(1)
+    logger.error("could not record the end of a job: the database did not come back")
 
 
 def _will_retry(task, exc: BaseException) -> bool:

@@ -437,18 +437,23 @@ def excel(request):
     """Export the list in the layout bureaus submit upward; import a county's workbook."""
     user: User = request.user
     jobs = excel_job_list(viewer=user)
+    year, chosen = timezone.localdate().year, ""
     if request.method == "POST":
         job = _excel_request(request)
         if job is not None:
             return redirect("emergency_list:job", pk=job.pk)
-        return redirect("emergency_list:excel")
+        # Refused (background work unavailable, a wrong scope): the page again with what the
+        # user chose, so nothing is typed twice.
+        year = request.POST.get("year", "")[:4] or year
+        chosen = request.POST.get("region", "")[:12]
     return render(
         request,
         "emergency_list/excel.html",
         {
             "jobs": jobs[:30],
             "scopes": excel_export_scopes(viewer=user)[:300],
-            "year": timezone.localdate().year,
+            "year": year,
+            "chosen": chosen,
             "counties": excel_import_counties(viewer=user)[:300],
         },
     )

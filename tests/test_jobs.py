@@ -140,10 +140,11 @@ def test_an_import_out_of_memory_fails_with_a_message(monkeypatch, settings):
         raise MemoryError
 
     monkeypatch.setattr(excel_tasks, "import_validate", grow)
-    assert excel_tasks.import_list.apply(args=(job.pk, False)).get() == "failed"
+    with pytest.raises(MemoryError):
+        excel_tasks.import_list.apply(args=(job.pk, False)).get()
     job.refresh_from_db()
     assert job.status == ExcelJob.Status.FAILED and job.error == jobs.OUT_OF_MEMORY
-    assert JobRun.objects.get().state == JobRun.State.SUCCEEDED  # the task itself ended it
+    assert JobRun.objects.get().state == JobRun.State.FAILED
     assert not list(excel_tasks.work_dir().glob(f"list-import-{job.pk}.*"))
 
 

@@ -8,7 +8,6 @@ paged and are listed as electronic attachments.
 
 import io
 from collections.abc import Callable
-from pathlib import Path
 
 from django.utils import timezone
 from pypdf import PdfReader, PdfWriter
@@ -84,7 +83,8 @@ def package_render(
     version: DeclarationVersion, *, progress: Callable[[int], None] = lambda p: None
 ) -> bytes:
     context, ordered = package_context(version)
-    attached = {f"ev{e.pk}": Path(e.file.path) for e in ordered if e.kind in ("jpeg", "png")}
+    # Stored files, read through the storage API (local folder or object storage alike).
+    attached = {f"ev{e.pk}": e.file for e in ordered if e.kind in ("jpeg", "png")}
     pdfs = context["pdfs"]
     # Lay out until the appended PDFs' page numbers (and the total) no longer move the layout.
     pdf_pages: dict[int, int] = {}

@@ -94,12 +94,27 @@ def refused_by_defusedxml(exc: BaseException | None) -> bool:
     return False
 
 
+def out_of_memory(exc: BaseException | None) -> bool:
+    """The parser ran out of memory (libxml2 reports it as a syntax error), here or in the
+    exception it came from."""
+    while exc is not None:
+        text = str(exc).lower()
+        if isinstance(exc, MemoryError) or "memory allocation failed" in text:
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
 def open_list_sheet(path: Path | str):
     if not openpyxl.DEFUSEDXML:
         raise ImproperlyConfigured("defusedxml is required to parse uploaded workbooks")
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=False, keep_links=False)
+    except MemoryError:
+        raise  # the worker's memory cap: the job says so, the file is not blamed
     except Exception as exc:  # openpyxl raises many kinds on malformed parts
+        if out_of_memory(exc):
+            raise MemoryError(str(exc)) from exc
         if refused_by_defusedxml(exc):
             raise ImportRefused(_(XML_BOMB), "xml_bomb") from exc
         raise ImportRefused(_(MALFORMED), "malformed") from exc

@@ -36,6 +36,7 @@ from emergency_list.excel.archive import (
     ImportRefused,
     archive_check,
     open_list_sheet,
+    out_of_memory,
     refused_by_defusedxml,
 )
 from emergency_list.excel.checks import check_rows, match_enterprises
@@ -163,6 +164,8 @@ def _read(county: Region, year: int, path: Path | str) -> tuple[dict, list[Group
         return {**base, "file_error": exc.message, "file_error_code": exc.code}, []
     except Exception as exc:
         wb.close()
+        if out_of_memory(exc):
+            raise MemoryError(str(exc)) from exc  # the worker's cap: the job says so
         if refused_by_defusedxml(exc):
             return {**base, "file_error": _(XML_BOMB), "file_error_code": "xml_bomb"}, []
         logger.warning("list import: unreadable workbook %s", path, exc_info=True)

@@ -224,7 +224,7 @@ def _import(job: ExcelJob, apply: bool, path: Path) -> str:
             error=OUT_OF_MEMORY,
             finished_at=timezone.now(),
         )
-        return "failed"
+        raise  # core.jobs replaces the worker's process that reached its cap
     except Exception as exc:
         logger.exception("list import %s failed", job_pk)
         _update(

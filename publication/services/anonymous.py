@@ -42,6 +42,8 @@ def address_rate_check(scope: str) -> None:
     except ValueError:  # expired between add and incr
         cache.add(key, 1, timeout=seconds)
         count = 1
+    if count is None:
+        return  # the cache (Redis) is down: the write goes through rather than fail the page
     if count > limit:
         raise ValidationError(
             _("提交过于频繁，请稍后再试（同一网络每%(minutes)d分钟最多提交%(limit)d次）")
