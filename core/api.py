@@ -37,3 +37,16 @@ def exception_handler(exc, context):
         # Keep the service's Chinese reason; fall back to DRF's generic message.
         exc = exceptions.PermissionDenied(detail=str(exc) or None)
     return drf_exception_handler(exc, context)
+
+
+class BlankChoicesMixin:
+    """For a ModelSerializer whose read-only fields include a choice field that may be blank
+    (a pending outcome, no guarantee category): DRF drops ``allow_blank`` from read-only
+    fields, so the schema's enum would refuse the "" the answer holds."""
+
+    def include_extra_kwargs(self, kwargs, extra_kwargs):
+        blank_choice = bool(kwargs.get("allow_blank")) and "choices" in kwargs
+        kwargs = super().include_extra_kwargs(kwargs, extra_kwargs)
+        if blank_choice and kwargs.get("read_only"):
+            kwargs["allow_blank"] = True
+        return kwargs
