@@ -10,7 +10,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
-from core.api import Pagination
+from core.api import KeysetOrPages
 from emergency_list.models import Action, AlertLevel, EntryMeasure, ListEntry
 from emergency_list.selectors import (
     alert_duties_for,
@@ -212,7 +212,7 @@ class ListEntryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     """Entries of the list within the caller's jurisdiction (404 outside it)."""
 
     lookup_value_regex = r"\d+"
-    pagination_class = Pagination
+    pagination_class = KeysetOrPages
     filter_backends = []
     queryset = ListEntry.objects.none()
 

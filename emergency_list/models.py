@@ -497,11 +497,13 @@ class AlertDuty(models.Model):
 
 class AlertDutyProcess(models.Model):
     """The measure one controlled process of a duty takes at the alert's level; ``action`` is
-    empty when no measure was generated at that level."""
+    empty when no measure was generated at that level. Keyed by the alert and the list entry
+    (as its ``AlertDuty`` is), so both are copied from the list without joining each other."""
 
-    duty = models.ForeignKey(
-        AlertDuty, on_delete=models.CASCADE, related_name="processes", db_index=False
+    alert = models.ForeignKey(
+        Alert, on_delete=models.CASCADE, related_name="duty_processes", db_index=False
     )
+    entry_id = models.PositiveIntegerField(_("清单企业"))
     entry_process_id = models.PositiveIntegerField()
     process_id = models.PositiveIntegerField(_("涉气工序"))
     name = models.CharField(_("工序"), max_length=200)
@@ -519,11 +521,15 @@ class AlertDutyProcess(models.Model):
     class Meta:
         verbose_name = _("预警工序措施")
         verbose_name_plural = _("预警工序措施")
-        ordering = ["duty", "entry_process_id"]
-        indexes = [models.Index(fields=["duty", "entry_process_id"], name="alert_duty_process")]
+        ordering = ["alert", "entry_id", "entry_process_id"]
+        indexes = [
+            models.Index(
+                fields=["alert", "entry_id", "entry_process_id"], name="alert_duty_entry_process"
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.duty_id} {self.name}"
+        return f"{self.alert_id} {self.entry_id} {self.name}"
 
 
 class ExcelJob(models.Model):

@@ -351,17 +351,19 @@ def _process_dict(p: AlertDutyProcess) -> dict:
 
 
 def alert_duty_dicts(duties: list[AlertDuty]) -> list[dict]:
-    """Each duty with its processes (one query for the lot), per enterprise: the action,
-    ratio, text, transport rule and cut per process, the enterprise's cut and strongest
-    transport rule, and why it is exempt (R-LIST-3, R-GUAR-4)."""
-    by_duty: dict[int, list[AlertDutyProcess]] = {d.pk: [] for d in duties}
-    for p in AlertDutyProcess.objects.filter(duty__in=list(by_duty)).order_by(
-        "duty_id", "entry_process_id"
-    ):
-        by_duty[p.duty_id].append(p)
+    """Each duty (of one alert) with its processes (one query for the lot): per process the
+    action, ratio, text, transport rule and cut; the enterprise's cut and strongest transport
+    rule, and why it is exempt (R-LIST-3, R-GUAR-4)."""
+    by_entry: dict[int, list[AlertDutyProcess]] = {d.entry_id: [] for d in duties}
+    if duties:
+        rows = AlertDutyProcess.objects.filter(
+            alert_id=duties[0].alert_id, entry_id__in=list(by_entry)
+        ).order_by("entry_id", "entry_process_id")
+        for p in rows:
+            by_entry[p.entry_id].append(p)
     out = []
     for d in duties:
-        processes = [_process_dict(p) for p in by_duty[d.pk]]
+        processes = [_process_dict(p) for p in by_entry[d.entry_id]]
         cut = {k: sum((Decimal(p["cut"][k]) for p in processes), Decimal(0)) for k in POLLUTANTS}
         transport = max(
             (p["transport_rule"] for p in processes if p["action"]),

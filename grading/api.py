@@ -9,7 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from core.api import Pagination
+from core.api import KeysetOrPages, Pagination
 from core.audit import event_list_for
 from core.models import AuditEvent
 from grading import selectors
@@ -266,7 +266,7 @@ class EnterpriseViewSet(
     """Enterprises within the caller's jurisdiction; others answer 404."""
 
     lookup_value_regex = r"\d+"
-    pagination_class = Pagination
+    pagination_class = KeysetOrPages
     filter_backends = []
 
     def get_serializer_class(self):

@@ -4,11 +4,10 @@ against the required share and each enterprise's duty at that level, and keeps t
 list revision they were computed from, so a past alert stays readable after the list changes.
 
 Province size is the design constraint (100,000 enterprises): the totals come from two grouped
-queries per city, exemptions counted in SQL, and the duties are copied from the list into
-``AlertDuty`` / ``AlertDutyProcess`` by ``INSERT ... SELECT``; no list row becomes a Python object,
-so time and memory do not grow with model instances and the number of queries grows with the
-cities, not the counties. Each city is read in one snapshot (its totals and its duties describe
-the same list) and committed on its own, so the job's progress is visible while it runs."""
+queries, exemptions counted in SQL, and the duties are copied from the list into ``AlertDuty`` /
+``AlertDutyProcess`` by ``INSERT ... SELECT``; no list row becomes a Python object, so memory
+stays flat and the number of queries depends neither on the counties nor on the cities. The
+totals and the duties are read in one snapshot (they describe the same list)."""
 
 import contextlib
 import datetime
@@ -289,9 +288,9 @@ def _t(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
-def _duties_insert(*, alert: Alert, unit_ids: list[int], offset: int) -> int:
-    """Copy the duties of ``unit_ids``' entries into the alert's rows, numbered from
-    ``offset + 1`` in county code and name order; returns how many enterprises. Exempt
+def _duties_insert(*, alert: Alert, unit_ids: list[int]) -> int:
+    """Copy the duties of ``unit_ids``' entries into the alert's rows, numbered from 1 in
+    county code and name order (two statements); returns how many enterprises. Exempt
     entries (R-LIST-3, R-GUAR-4) are marked by the first exemption that applies; their measures
     were already generated as transport-only (``services.entries.measure_for``)."""
     marks = ", ".join(["%s"] * len(unit_ids))
@@ -302,7 +301,7 @@ def _duties_insert(*, alert: Alert, unit_ids: list[int], offset: int) -> int:
                 enterprise_id, name, city_name, county_name, county_code, grade_code, grade_name,
                 is_power_plant, is_heating_boiler, is_small_micro, is_guarantee, guarantee_scope,
                 bulk_transport, exempt)
-            SELECT %s, %s + ROW_NUMBER() OVER (ORDER BY c.code, ent.name, le.id), le.county_id,
+            SELECT %s, ROW_NUMBER() OVER (ORDER BY c.code, ent.name, le.id), le.county_id,
                 le.id, le.revision, le.enterprise_id, ent.name,
                 CASE WHEN c.level = %s THEN COALESCE(p.name, '') ELSE c.name END,
                 c.name, c.code, g.code, g.name, le.is_power_plant, le.is_heating_boiler,
@@ -318,26 +317,26 @@ def _duties_insert(*, alert: Alert, unit_ids: list[int], offset: int) -> int:
             JOIN {_t(Grade)} g ON g.id = le.grade_id
             WHERE le.year = %s AND le.county_id IN ({marks})
             """,
-            [alert.pk, offset, Region.Level.COUNTY, alert.year, *unit_ids],
+            [alert.pk, Region.Level.COUNTY, alert.year, *unit_ids],
         )
         n = cur.rowcount
         cur.execute(
             f"""
-            INSERT INTO {_t(AlertDutyProcess)} (duty_id, entry_process_id, process_id, name,
-                line_name, action, ratio_pct, text, transport_rule, is_override,
-                so2_td, nox_td, pm_td, vocs_td)
-            SELECT d.id, ep.id, ep.process_id, pr.name, ln.name, COALESCE(m.action, ''),
+            INSERT INTO {_t(AlertDutyProcess)} (alert_id, entry_id, entry_process_id,
+                process_id, name, line_name, action, ratio_pct, text, transport_rule,
+                is_override, so2_td, nox_td, pm_td, vocs_td)
+            SELECT %s, le.id, ep.id, ep.process_id, pr.name, ln.name, COALESCE(m.action, ''),
                 COALESCE(m.ratio_pct, 0), COALESCE(m.text, ''), COALESCE(m.transport_rule, %s),
                 COALESCE(m.is_override, %s), COALESCE(m.so2_td, 0), COALESCE(m.nox_td, 0),
                 COALESCE(m.pm_td, 0), COALESCE(m.vocs_td, 0)
-            FROM {_t(AlertDuty)} d
-            JOIN {_t(EntryProcess)} ep ON ep.entry_id = d.entry_id
+            FROM {_t(ListEntry)} le
+            JOIN {_t(EntryProcess)} ep ON ep.entry_id = le.id
             JOIN {_t(Process)} pr ON pr.id = ep.process_id
             JOIN {_t(ProductionLine)} ln ON ln.id = pr.line_id
             LEFT JOIN {_t(EntryMeasure)} m ON m.entry_process_id = ep.id AND m.level = %s
-            WHERE d.alert_id = %s AND d.county_id IN ({marks})
+            WHERE le.year = %s AND le.county_id IN ({marks})
             """,
-            ["none", False, alert.level, alert.pk, *unit_ids],
+            [alert.pk, "none", False, alert.level, alert.year, *unit_ids],
         )
     return n
 
@@ -356,11 +355,7 @@ def _snapshot():
 def _duties_clear(alert_pk: int) -> None:
     """Remove an alert's duty rows without loading them (a retried job starts afresh)."""
     with connection.cursor() as cur:
-        cur.execute(
-            f"DELETE FROM {_t(AlertDutyProcess)} WHERE duty_id IN "
-            f"(SELECT id FROM {_t(AlertDuty)} WHERE alert_id = %s)",
-            [alert_pk],
-        )
+        cur.execute(f"DELETE FROM {_t(AlertDutyProcess)} WHERE alert_id = %s", [alert_pk])
         cur.execute(f"DELETE FROM {_t(AlertDuty)} WHERE alert_id = %s", [alert_pk])
 
 
@@ -380,12 +375,12 @@ def alert_compute(*, alert: Alert) -> Alert:
     targets = _targets(level)
     counties_out, cities_out, shortfalls = [], [], []
     exempt = dict.fromkeys(EXEMPT_KINDS, 0)
-    position = 0
-    for i, (city, units) in enumerate(city_units, start=1):
-        ids = [u.pk for u in units]
-        with _snapshot():
-            totals = _county_totals(year=year, level=level, unit_ids=ids) if ids else {}
-            position += _duties_insert(alert=alert, unit_ids=ids, offset=position) if ids else 0
+    ids = [u.pk for _c, units in city_units for u in units]
+    with _snapshot():  # totals and duties describe the same list
+        totals = _county_totals(year=year, level=level, unit_ids=ids) if ids else {}
+        position = _duties_insert(alert=alert, unit_ids=ids) if ids else 0
+    _progress(alert.pk, progress=90)
+    for city, units in city_units:
         county_rows, entries = [], 0
         for unit in units:
             t = totals.get(unit.pk, {})
@@ -434,7 +429,6 @@ def alert_compute(*, alert: Alert) -> Alert:
                 "pollutants": _sum_rows(county_rows, _required(targets, city, year, level)),
             }
         )
-        _progress(alert.pk, progress=1 + int(97 * i / len(city_units)))
     overall_rows = _sum_rows([c["pollutants"] for c in cities_out], None)
     for r in overall_rows:  # what the whole alert takes off over its days, in tonnes
         r["cut_period_t"] = str(tonnes(Decimal(r["cut_td"]) * alert.days))
