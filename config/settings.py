@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "django_celery_beat",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "rules.apps.AutodiscoverRulesConfig",
     "axes",
     "core",
@@ -71,10 +73,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "grading.middleware.AccountGateMiddleware",
 ]
 
 if not DEBUG:  # runserver serves static files itself in development
@@ -120,7 +124,8 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "grading.passwords.CharacterClassValidator", "OPTIONS": {"min_classes": 3}},
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "grading.passwords.CommonPatternValidator"},
+    {"NAME": "grading.passwords.PasswordHistoryValidator"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "inbox"
@@ -219,16 +224,65 @@ _eager = env("CELERY_TASK_ALWAYS_EAGER")
 CELERY_TASK_ALWAYS_EAGER = (not REDIS_URL) if _eager is None else _eager
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
+# A task whose pool child dies (killed, out of memory) goes back to the queue and runs again;
+# core.jobs counts the attempts and ends the job failed past JOB_MAX_ATTEMPTS.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# A message taken by a worker that vanished whole is delivered again after this long. It must
+# exceed the longest task (the province export's hard limit, 45 min) and the longest retry
+# countdown (30 min), or a running task would be handed to a second worker.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("BROKER_VISIBILITY_TIMEOUT", default=60 * 60),
+    "socket_connect_timeout": 5,
+    "socket_timeout": 30,
+}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Background jobs (core.jobs): heartbeat every JOB_HEARTBEAT_SECONDS; a run silent for
+# JOB_STALE_SECONDS is ended by the beat task fail_stalled_jobs and its job marked failed.
+JOB_HEARTBEAT_SECONDS = env.int("JOB_HEARTBEAT_SECONDS", default=10)
+JOB_STALE_SECONDS = env.int("JOB_STALE_SECONDS", default=90)
+JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=3)
+# How far each worker pool child may grow while it works (MiB of address space beyond what it
+# holds once started; 0: no cap): an import that would grow past it fails with a MemoryError
+# its job reports, rather than being killed by the kernel. docker-compose sets it per queue.
+WORKER_MEMORY_LIMIT_MB = env.int("WORKER_MEMORY_LIMIT_MB", default=0)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 15 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
 CELERY_TIMEZONE = TIME_ZONE
+# Queues by kind of work, each with its own workers (docker-compose.yml): what people wait for
+# (approval forms, notifications) never queues behind a province export.
+CELERY_TASK_DEFAULT_QUEUE = "forms"
+CELERY_TASK_ROUTES = {
+    "core.tasks.send_notification_emails": {"queue": "forms"},
+    "core.tasks.fail_stalled_jobs": {"queue": "forms"},
+    "core.tasks.prune_audit_trail": {"queue": "forms"},
+    "review.tasks.render_approval_form": {"queue": "forms"},
+    "review.tasks.render_case_form": {"queue": "forms"},
+    "review.tasks.remind_reapplications": {"queue": "forms"},
+    "declarations.tasks.render_package": {"queue": "documents"},
+    "emergency_list.tasks_documents.*": {"queue": "documents"},
+    "review.bundle_tasks.render_bundle": {"queue": "documents"},
+    "emergency_list.tasks_bundles.build_bundle": {"queue": "documents"},
+    "publication.tasks.render_version_file": {"queue": "documents"},
+    "emergency_list.tasks_excel.*": {"queue": "bulk"},
+    "emergency_list.tasks.generate_list": {"queue": "bulk"},
+    "emergency_list.tasks_versions.export_version_diff": {"queue": "bulk"},
+    "publication.tasks.render_export": {"queue": "bulk"},
+}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
-    # R-REV-11: remind last year's A and B to re-apply, early each January.
+    # Jobs whose worker died end failed with a message instead of showing 处理中 for ever.
+    "fail-stalled-jobs": {"task": "core.tasks.fail_stalled_jobs", "schedule": 60.0},
+    # R-REV-11: remind last year's A and B to re-apply: once a year, then 30 and 7 days before
+    # their batch's deadline. Daily; each reminder is recorded and never sent twice.
     "remind-reapplications": {
         "task": "review.tasks.remind_reapplications",
-        "schedule": crontab(minute=0, hour=9, day_of_month=5, month_of_year=1),
+        "schedule": crontab(minute=0, hour=9),
+    },
+    # 等保三级: the audit trail is kept at least 180 days (AUDIT_RETENTION_DAYS), then pruned.
+    "prune-audit-trail": {
+        "task": "core.tasks.prune_audit_trail",
+        "schedule": crontab(minute=30, hour=3),
     },
 }
 
@@ -267,6 +321,19 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Choice sets that share a field name get names of their own (not a hash suffix).
+    "ENUM_NAME_OVERRIDES": {
+        "ReportKindEnum": "publication.models.reports.PublicReport.Kind",
+        "ReportOutcomeEnum": "publication.models.reports.PublicReport.Outcome",
+        "ExportKindEnum": "publication.models.exports.ExportFile.Kind",
+        "AlertLevelEnum": "emergency_list.models.AlertLevel",
+        "ObjectionOutcomeEnum": "publication.models.notices.Objection.Outcome",
+        "AppealOutcomeEnum": "review.models.appeals.Appeal.Outcome",
+        "DowngradeOutcomeEnum": "review.models.downgrades.DowngradeCase.Outcome",
+        "BlacklistReasonEnum": "review.models.experts.ExpertBlacklisting.Reason",
+        "RenderStatusEnum": "review.models.documents.ApprovalForm.Status",
+        "AuditOutcomeEnum": "core.models.AuditEvent.Outcome",
+    },
 }
 
 LOGGING = {
@@ -280,6 +347,10 @@ LOGGING = {
 GRADING = {
     "PROVINCE_CODE": env.str("PROVINCE_CODE", default="410000"),
 }
+
+# The second factor (TOTP) of administrators and province staff: the issuer name shown in the
+# authenticator app.
+OTP_TOTP_ISSUER = "绩效分级"
 
 # Lockout keyed on the account alone is deliberate (a county bureau shares one address).
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
@@ -297,6 +368,8 @@ GRADING.update(
         "TRUSTED_PROXIES": env.int("TRUSTED_PROXIES", default=0),
         # R-GUAR-2: the lowest grade a guarantee-class enterprise of a key industry may hold.
         "GUARANTEE_MIN_GRADE": env.str("GUARANTEE_MIN_GRADE", default="B"),
+        # R-GUAR-3: the county finishes its review of guarantee cases by this day (MM-DD).
+        "GUARANTEE_COUNTY_DUE": env.str("GUARANTEE_COUNTY_DUE", default="09-20"),
         # Public notice (公示) length in working days unless the bureau sets another.
         "NOTICE_WORKDAYS": env.int("NOTICE_WORKDAYS", default=5),
         # Writes without an account (objections, reports): (count, seconds) per address.
@@ -304,5 +377,9 @@ GRADING.update(
         # R-REV-10: days after a county-level grade decision within which the enterprise may
         # ask the city to re-review it.
         "APPEAL_DAYS": env.int("APPEAL_DAYS", default=15),
+        # Days the audit trail is kept; never fewer than 180 (等保三级), whatever is set here.
+        "AUDIT_RETENTION_DAYS": env.int("AUDIT_RETENTION_DAYS", default=180),
+        # 等保三级: a password lasts this many days, then the next login asks for a new one.
+        "PASSWORD_MAX_AGE_DAYS": env.int("PASSWORD_MAX_AGE_DAYS", default=90),
     }
 )

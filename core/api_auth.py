@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
+from core.hooks import collect
 from core.middleware import client_address
 from core.models import ApiToken
 from core.tokens import token_issue, tokens_revoke
@@ -43,6 +44,9 @@ class TokenAccountThrottle(SimpleRateThrottle):
 class CredentialsSerializer(serializers.Serializer):
     username = serializers.CharField(label=_("用户名"), max_length=150)
     password = serializers.CharField(label=_("密码"), max_length=128, trim_whitespace=False)
+    otp = serializers.CharField(
+        label=_("动态口令"), max_length=10, required=False, allow_blank=True, default=""
+    )
 
 
 TokenSerializer = inline_serializer(
@@ -68,8 +72,10 @@ class TokenObtainView(APIView):
     def post(self, request):
         serializer = CredentialsSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        credentials = dict(serializer.validated_data)
+        otp = credentials.pop("otp")
         try:
-            user = authenticate(request._request, **serializer.validated_data)
+            user = authenticate(request._request, **credentials)
         except AxesBackendPermissionDenied:
             raise exceptions.PermissionDenied(
                 _("登录失败次数过多，账户已临时锁定，请30分钟后再试")
@@ -80,6 +86,11 @@ class TokenObtainView(APIView):
             raise exceptions.ValidationError({"detail": [_("用户名或密码不正确")]})
         if not user.is_active:
             raise exceptions.ValidationError({"detail": [_("账户尚未启用或已停用")]})
+        # Whatever the apps require of a login (a second factor, a password still valid)
+        # holds for a token as for a page.
+        refusals = collect("api_login_refusals", user, otp=otp)
+        if refusals:
+            raise exceptions.PermissionDenied(refusals[0])
         key, token = token_issue(user=user)
         return Response(
             {

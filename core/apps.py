@@ -7,7 +7,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("平台基础")
 
     def ready(self) -> None:
-        from core import account_events, tokens
+        from core import account_events, schema, tokens  # noqa: F401  (schema: extensions)
 
         account_events.connect_signals()
         tokens.connect_signals()

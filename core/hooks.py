@@ -2,10 +2,12 @@
 registers in its ``AppConfig.ready()``, so a lower stage never imports an upper one (as
 Wagtail's hooks do).
 
-Two hooks exist:
+Three hooks exist:
 
 - ``inbox_sections``: ``fn(user) -> list[InboxSection]``, what waits for the user;
-- ``nav_items``: ``fn(user) -> list[NavItem]``, the entries of the main navigation.
+- ``nav_items``: ``fn(user) -> list[NavItem]``, the entries of the main navigation;
+- ``api_login_refusals``: ``fn(user, *, otp) -> list[str]``, why a password that was right
+  still gets no API token (no second factor, a wrong code, an expired password).
 
 Each registration has an ``order``; sections and items appear in ascending order.
 """

@@ -134,3 +134,40 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class JobRun(models.Model):
+    """One background job's run as the worker reports it (core.jobs): its heartbeat and
+    progress, written on a connection of their own so every page sees them while the job's
+    own transaction is still open. A run whose heartbeat stops is ended by the beat task
+    ``fail_stalled_jobs``; the job's own row (an Excel job, a form, a package) says why."""
+
+    class State(models.TextChoices):
+        RUNNING = "running", _("处理中")
+        SUCCEEDED = "succeeded", _("已完成")
+        FAILED = "failed", _("失败")
+        LOST = "lost", _("中断")
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.CharField(max_length=64)
+    job = GenericForeignKey("content_type", "object_id")
+    task_name = models.CharField(_("任务"), max_length=150)
+    task_id = models.CharField(max_length=64, blank=True)
+    state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.RUNNING)
+    attempts = models.PositiveSmallIntegerField(_("执行次数"), default=0)
+    progress = models.PositiveSmallIntegerField(_("进度"), default=0)
+    worker = models.CharField(_("工作进程"), max_length=200, blank=True)
+    started_at = models.DateTimeField(_("开始时间"), default=timezone.now)
+    heartbeat_at = models.DateTimeField(_("最近心跳"), default=timezone.now, db_index=True)
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    message = models.CharField(_("说明"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("后台任务运行")
+        verbose_name_plural = _("后台任务运行")
+        constraints = [
+            models.UniqueConstraint(fields=["content_type", "object_id"], name="uniq_job_run")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task_name} {self.object_id} {self.state}"

@@ -6,6 +6,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
+from core.audit import audit_trail_prune
 from core.models import Notification
 
 
@@ -42,3 +43,17 @@ def send_notification_emails(notification_ids: list[int]) -> int:
             )
             Notification.objects.filter(pk=n.pk).update(emailed_at=timezone.now())
     return sent
+
+
+@shared_task(name="core.tasks.fail_stalled_jobs", acks_late=True, ignore_result=True)
+def fail_stalled_jobs() -> int:
+    """Beat, every minute: end the jobs whose worker stopped sending its heartbeat."""
+    from core.jobs import stalled_jobs_fail
+
+    return stalled_jobs_fail()
+
+
+@shared_task
+def prune_audit_trail() -> int:
+    """Daily: drop audit rows past the retention period (at least 180 days, 等保三级)."""
+    return audit_trail_prune()

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from declarations.models import Batch, Declaration, Evidence, IndicatorRow
+from declarations.models import Batch, ChangeReport, Declaration, Evidence, IndicatorRow
 from declarations.services.drafting import APPLICATION_FIELDS, BASIC_FIELDS
 from declarations.services.tables import (
     ROW_ID,
@@ -370,3 +370,26 @@ class BatchForm(forms.ModelForm):
         model = Batch
         fields = ["year", "name", "categories", "includes_guarantee", "deadline", "note"]
         widgets = {"deadline": DATE, "categories": forms.CheckboxSelectMultiple}
+
+
+class ChangeReportForm(forms.Form):
+    """R-ELIG-5: what changed and when (files come as ``request.FILES``)."""
+
+    industry = forms.ModelChoiceField(queryset=Industry.objects.none(), label=_("涉及行业"))
+    kind = forms.ChoiceField(label=_("变更类型"), choices=ChangeReport.Kind.choices)
+    description = forms.CharField(
+        label=_("变更内容"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("变更了哪些生产设备或污染治理设施，变更前后的情况"),
+    )
+    changed_on = forms.DateField(label=_("变更日期"), widget=DATE)
+
+    def __init__(self, *args, industries, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["industry"].queryset = industries
+
+
+class ChangeHandleForm(forms.Form):
+    """The county's note on a change report (acknowledge or re-review)."""
+
+    note = forms.CharField(label=_("县级意见"), widget=forms.Textarea(attrs={"rows": 3}))

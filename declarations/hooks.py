@@ -6,7 +6,13 @@ hook points the stages above fill:
   app's);
 - ``enterprise_results``: ``fn(user, enterprise) -> list[ResultSection]``, sections of the
   enterprise's 我的分级结果 page (approval forms from review; the list entry with measures
-  per alert level and the signboard from the emergency list).
+  per alert level and the signboard from the emergency list);
+- ``change_report_actions``: ``fn(user, report) -> list[DeclarationAction]``, what the county
+  may do with a pending change report besides acknowledging it (the review stage's re-review),
+  posted with the report page's note.
+
+It fills grading's ``enterprise_sections`` (the enterprise page) and its own
+``enterprise_results`` with the pending change reports (R-ELIG-5).
 """
 
 from dataclasses import dataclass
@@ -14,10 +20,11 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.hooks import InboxSection, NavItem, register
-from declarations.models import Declaration
-from declarations.selectors import declaration_list
+from declarations.models import ChangeReport, Declaration
+from declarations.selectors import change_report_list, declaration_list, pending_change_reports
 from grading.rules import allows
 
 
@@ -75,12 +82,72 @@ class ResultSection:
 def nav_items(user) -> list[NavItem]:
     if not allows(user, "declarations.view_declarations"):
         return []
-    items = [NavItem("declarations", _("申报"), reverse("declarations:index"), order=20)]
+    items = [
+        NavItem(
+            "declarations", pgettext_lazy("导航", "申报"), reverse("declarations:index"), order=20
+        )
+    ]
     if allows(user, "grading.view_own_enterprise"):
-        items.append(NavItem("results", _("我的分级结果"), reverse("declarations:results"), 25))
+        items.append(
+            NavItem(
+                "results",
+                pgettext_lazy("导航", "我的分级结果"),
+                reverse("declarations:results"),
+                25,
+            )
+        )
     return items
+
+
+def change_inbox_sections(user) -> list[InboxSection]:
+    """R-ELIG-5: the county's change reports waiting to be acknowledged or re-reviewed."""
+    if not allows(user, "declarations.receive_submissions"):
+        return []
+    pending = change_report_list(viewer=user, status=ChangeReport.Status.PENDING)
+    return [
+        InboxSection(
+            key="change_reports",
+            title=_("待处理的变更报告"),
+            items=pending[:50],
+            count=pending.count(),
+            template="declarations/inbox/changes.html",
+        )
+    ]
+
+
+def pending_change_sections(user, enterprise) -> list[ResultSection]:
+    """R-ELIG-5: the enterprise page shows the changes the county has not yet handled."""
+    pending = list(pending_change_reports(viewer=user, enterprise=enterprise))
+    if not pending:
+        return []
+    return [
+        ResultSection(
+            key="pending-changes",
+            title=_("待处理的变更报告"),
+            items=pending,
+            template="declarations/_pending_changes.html",
+        )
+    ]
+
+
+def change_result_sections(user, enterprise) -> list[ResultSection]:
+    """The enterprise's results page: its pending changes and where to report one."""
+    if not allows(user, "declarations.file_change_report", enterprise):
+        return []
+    return [
+        ResultSection(
+            key="changes",
+            title=_("生产设备及污染治理设施变更"),
+            items=list(pending_change_reports(viewer=user, enterprise=enterprise)),
+            template="declarations/_changes_section.html",
+            order=5,
+        )
+    ]
 
 
 def register_hooks() -> None:
     register("inbox_sections", inbox_sections, order=20)
+    register("inbox_sections", change_inbox_sections, order=21)
     register("nav_items", nav_items)
+    register("enterprise_sections", pending_change_sections, order=10)
+    register("enterprise_results", change_result_sections, order=5)

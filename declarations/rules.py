@@ -7,9 +7,12 @@ tests hold the two together.
 """
 
 import rules
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext_lazy as _
 
 from declarations.models import Declaration
 from grading.rules import (
+    allows,
     enterprise_in_reach,
     is_bureau_staff,
     is_county_or_admin,
@@ -104,3 +107,66 @@ rules.add_perm("declarations.receive_submissions", is_county_or_admin)
 rules.add_perm("declarations.review_declaration", is_bureau_staff & declaration_in_reach)
 #: R-TGT-4: the province keeps the year's batches and deadlines.
 rules.add_perm("declarations.edit_batches", is_province_or_admin)
+
+
+@rules.predicate
+def is_report_owner(user, report) -> bool:
+    """The change report is of the user's own enterprise."""
+    return report is not None and is_own_enterprise(user, report.enterprise_id)
+
+
+@rules.predicate
+def report_in_reach(user, report) -> bool:
+    return report is not None and enterprise_in_reach(user, report.enterprise)
+
+
+@rules.predicate
+def is_pending_report(user, report) -> bool:
+    return report is not None and report.is_pending
+
+
+#: R-ELIG-5: a graded enterprise reports a change of equipment or treatment facilities (the
+#: service checks that it holds a grade).
+rules.add_perm("declarations.file_change_report", is_enterprise_user & is_own_enterprise)
+rules.add_perm("declarations.view_change_reports", is_enterprise_user | is_bureau_staff)
+rules.add_perm(
+    "declarations.view_change_report", is_report_owner | (is_bureau_staff & report_in_reach)
+)
+#: The county of the enterprise acknowledges the report or opens a re-review, once.
+rules.add_perm(
+    "declarations.handle_change_report", is_county_or_admin & report_in_reach & is_pending_report
+)
+
+
+@rules.predicate
+def is_decided_guarantee(user, declaration) -> bool:
+    return (
+        declaration is not None
+        and declaration.control_type == Declaration.ControlType.GUARANTEE
+        and declaration.status == Declaration.Status.DECIDED
+    )
+
+
+#: R-GUAR-3/4: a bureau of the jurisdiction takes an enterprise off the guarantee list.
+rules.add_perm(
+    "declarations.remove_guarantee", is_bureau_staff & declaration_in_reach & is_decided_guarantee
+)
+
+#: The Chinese reason a refused permission gives.
+REFUSALS = {
+    "declarations.remove_guarantee": _(
+        "只有企业所在辖区的生态环境部门可以将已认定的保障类企业移出清单"
+    ),
+    "declarations.file_change_report": _("只有企业本身的账户可以报告本企业的变更"),
+    "declarations.view_change_reports": _("无权查看变更报告"),
+    "declarations.view_change_report": _("无权查看该变更报告"),
+    "declarations.handle_change_report": _(
+        "只有企业所属县级生态环境部门可以处理变更报告，且每份报告只处理一次"
+    ),
+}
+
+
+def require(user, perm: str, obj=None) -> None:
+    """Raise PermissionDenied with the reason unless ``perm`` lets ``user`` act (on ``obj``)."""
+    if not allows(user, perm, obj):
+        raise PermissionDenied(REFUSALS.get(perm, _("无权执行此操作")))

@@ -8,7 +8,16 @@ for one object is the ``declarations.view_declaration`` permission.
 from django.db.models import QuerySet
 from django.http import Http404
 
-from declarations.models import Batch, Declaration, DeclarationVersion, Evidence, IndicatorRow
+from declarations.models import (
+    Batch,
+    ChangeReport,
+    ChangeReportFile,
+    Declaration,
+    DeclarationVersion,
+    Evidence,
+    GuaranteeRemoval,
+    IndicatorRow,
+)
 from grading.jurisdiction import scope_to_viewer
 from grading.models import User
 from grading.rules import allows
@@ -79,3 +88,61 @@ def batch_get(*, pk: int) -> Batch:
         return batch_list().get(pk=pk)
     except (Batch.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+
+
+def change_report_list(*, viewer: User, status: str = "") -> QuerySet[ChangeReport]:
+    """R-ELIG-5: an enterprise's own change reports; bureau staff those of their jurisdiction."""
+    qs = scope_to_viewer(ChangeReport.objects.all(), viewer, enterprise_path="enterprise")
+    if status:
+        qs = qs.filter(status=status)
+    return qs.select_related(
+        "enterprise__county__parent", "industry", "filed_by", "handled_by"
+    ).order_by("-filed_at", "-id")
+
+
+def change_report_get(*, viewer: User, pk) -> ChangeReport:
+    try:
+        return change_report_list(viewer=viewer).prefetch_related("files").get(pk=pk)
+    except (ChangeReport.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def change_report_file_get(*, viewer: User, pk) -> ChangeReportFile:
+    visible = change_report_list(viewer=viewer).values("pk")
+    try:
+        return ChangeReportFile.objects.select_related("report").get(pk=pk, report__in=visible)
+    except (ChangeReportFile.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def pending_change_reports(*, viewer: User, enterprise) -> QuerySet[ChangeReport]:
+    """The enterprise's reports the county has not yet acknowledged or re-reviewed."""
+    return change_report_list(viewer=viewer, status=ChangeReport.Status.PENDING).filter(
+        enterprise=enterprise
+    )
+
+
+def guarantee_declarations(*, counties, year: int) -> QuerySet[Declaration]:
+    """R-GUAR-3: the guarantee list of the year in the given county-level units: the decided
+    保障类 declarations whose enterprise has not been removed since. The one data source of
+    the guarantee list (the review stage's page, the official list of publication)."""
+    return (
+        Declaration.objects.filter(
+            enterprise__county__in=counties,
+            year=year,
+            control_type=Declaration.ControlType.GUARANTEE,
+            status=Declaration.Status.DECIDED,
+            guarantee_removal__isnull=True,
+        )
+        .select_related("enterprise__county__parent", "industry", "enterprise__overall_grade")
+        .order_by("enterprise__county__code", "guarantee_category", "enterprise__name")
+    )
+
+
+def guarantee_removals(*, counties, year: int) -> QuerySet[GuaranteeRemoval]:
+    """Enterprises of the given county-level units taken off the year's guarantee list."""
+    return (
+        GuaranteeRemoval.objects.filter(enterprise__county__in=counties, declaration__year=year)
+        .select_related("enterprise__county", "declaration", "removed_by")
+        .order_by("-removed_on", "-id")
+    )

@@ -5,12 +5,25 @@ import logging
 
 from celery import shared_task
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 
+from core.jobs import JobKind, job_kind, job_run
 from declarations.models import DeclarationVersion
 from declarations.services.package import package_render
 
 logger = logging.getLogger(__name__)
+
+TASK = "declarations.tasks.render_package"
+job_kind(
+    TASK,
+    JobKind(
+        model=DeclarationVersion,
+        status_field="package_status",
+        progress_field="package_progress",
+        error_field="package_error",
+        final=("ready", "failed", "none"),
+    ),
+)
 
 
 def _progress(version_pk: int, status: str, progress: int, **extra) -> None:
@@ -19,11 +32,29 @@ def _progress(version_pk: int, status: str, progress: int, **extra) -> None:
     )
 
 
-@shared_task(bind=True, acks_late=True, max_retries=2, soft_time_limit=300, time_limit=330)
+@shared_task(
+    name=TASK,
+    bind=True,
+    acks_late=True,
+    # A passing fault (a database restart) renders again after a backoff; idempotent.
+    autoretry_for=(OperationalError, InterfaceError, ConnectionError, TimeoutError),
+    retry_backoff=5,
+    retry_backoff_max=120,
+    max_retries=3,
+    soft_time_limit=300,
+    time_limit=330,
+)
 def render_package(self, version_pk: int) -> str:
     """Render one version's package; progress is stored on the version for the page to show.
     The file is offered only when complete (status ready with its checksum)."""
+    with job_run(self, TASK, version_pk) as run:
+        return "" if run.skip else _render(version_pk)
+
+
+def _render(version_pk: int) -> str:
     version = DeclarationVersion.objects.select_related("declaration").get(pk=version_pk)
+    if version.package_status == DeclarationVersion.RenderStatus.READY and version.package_file:
+        return version.package_sha256  # a redelivered message: the package is there
     _progress(version_pk, DeclarationVersion.RenderStatus.RUNNING, 5, package_error="")
     try:
         pdf = package_render(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from declarations.views import batches, declarations, indicators, results, tables, versions
+from declarations.views import batches, changes, declarations, indicators, results, tables, versions
 
 app_name = "declarations"
 urlpatterns = [
@@ -16,6 +16,14 @@ urlpatterns = [
     path("<int:pk>/withdraw/", declarations.declaration_withdraw, name="withdraw"),
     path("<int:pk>/delete/", declarations.declaration_delete, name="delete"),
     path("results/", results.enterprise_results, name="results"),
+    path("changes/", changes.change_report_index, name="changes"),
+    path("changes/new/", changes.change_report_new, name="change-new"),
+    path("changes/<int:pk>/", changes.change_report_detail, name="change"),
+    path(
+        "changes/files/<int:pk>/download/",
+        changes.change_report_file_download,
+        name="change-file",
+    ),
     path("<int:pk>/versions/<int:number>/", versions.version_detail, name="version"),
     path(
         "<int:pk>/versions/<int:number>/package/",

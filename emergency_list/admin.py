@@ -1,5 +1,7 @@
-"""The administrator's measure tables (R-LIST-8): the templates per industry, grade and version,
-an upload from the documented Excel template, and a page of what is missing."""
+"""The administrator's part of the list: the measure tables (R-LIST-8: templates per industry,
+grade and version, an upload from the documented Excel template, a page of what is missing) and
+the year's revision and adjustment windows (R-LIST-6) where they differ from the seeds' dates
+(30 September, 15 November, year end)."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -11,7 +13,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 
 from emergency_list import selectors
-from emergency_list.models import MeasureTemplate
+from emergency_list.models import ListWindow, MeasureTemplate
 from emergency_list.services import measure_tables
 from grading.models import GradeScheme, GuidelineVersion, IndicatorSet, Industry
 from grading.rules import allows
@@ -35,6 +37,13 @@ def scheme_for(industry: Industry, version: GuidelineVersion) -> GradeScheme | N
         .first()
     )
     return found.scheme if found else None
+
+
+@admin.register(ListWindow)
+class ListWindowAdmin(admin.ModelAdmin):
+    list_display = ["year", "kind", "due_on"]
+    list_filter = ["year", "kind"]
+    ordering = ["-year", "due_on"]
 
 
 @admin.register(MeasureTemplate)

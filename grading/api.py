@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from core.api import Pagination
 from core.audit import event_list_for
+from core.models import AuditEvent
 from grading import selectors
 from grading.models import (
     Enterprise,
@@ -48,6 +49,7 @@ class RegionViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Region.objects.filter(is_active=True).select_related("parent").order_by("code")
     serializer_class = RegionSerializer
     lookup_field = "code"
+    lookup_value_regex = r"\d{6}"
     filterset_class = RegionFilter
 
 
@@ -81,6 +83,7 @@ class IndustryViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = IndustrySerializer
     lookup_field = "code"
+    lookup_value_regex = r"[A-Za-z0-9_]+"
     filterset_fields = ["category__code"]
 
     def get_queryset(self):
@@ -148,7 +151,9 @@ class EnterpriseIndustrySerializer(serializers.Serializer):
     nox_tpa = serializers.DecimalField(max_digits=12, decimal_places=3, min_value=0, default=0)
     pm_tpa = serializers.DecimalField(max_digits=12, decimal_places=3, min_value=0, default=0)
     vocs_tpa = serializers.DecimalField(max_digits=12, decimal_places=3, min_value=0, default=0)
-    current_grade = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    current_grade = serializers.CharField(
+        source="current_grade.code", read_only=True, allow_null=True, default=None
+    )
 
 
 class EnterpriseSerializer(serializers.ModelSerializer):
@@ -239,6 +244,7 @@ class EnterpriseViewSet(
 ):
     """Enterprises within the caller's jurisdiction; others answer 404."""
 
+    lookup_value_regex = r"\d+"
     pagination_class = Pagination
     filter_backends = []
 
@@ -353,3 +359,43 @@ class EnterpriseViewSet(
                 ],
             }
         )
+
+
+class AuditEventSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    at = serializers.DateTimeField()
+    code = serializers.CharField()
+    actor = serializers.CharField(source="actor.username", allow_null=True, default=None)
+    target_type = serializers.CharField(source="content_type.model", allow_null=True, default=None)
+    target_id = serializers.CharField(source="object_id")
+    summary = serializers.CharField()
+    reason = serializers.CharField()
+    address = serializers.IPAddressField(allow_null=True)
+    outcome = serializers.ChoiceField(choices=AuditEvent.Outcome.choices)
+
+
+class AuditFilterSerializer(serializers.Serializer):
+    code = serializers.CharField(required=False, max_length=100)
+    actor = serializers.CharField(required=False, max_length=150)
+    outcome = serializers.ChoiceField(required=False, choices=AuditEvent.Outcome.choices)
+    address = serializers.IPAddressField(required=False)
+    since = serializers.DateField(required=False)
+    until = serializers.DateField(required=False)
+
+
+@extend_schema_view(list=extend_schema(parameters=[AuditFilterSerializer]))
+class AuditEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The audit trail (三员分立): all of it for the audit administrator, the account-security
+    events for the security administrator, 404 for everyone else."""
+
+    serializer_class = AuditEventSerializer
+    pagination_class = Pagination
+    filter_backends = []
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return AuditEvent.objects.none()
+        params = AuditFilterSerializer(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
+        return selectors.audit_event_list(viewer=self.request.user, **params.validated_data)

@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from core.models import AuditEvent
 from grading.models import Enterprise, Industry, Region, ViolationRecord
 from grading.selectors import scheme_grades
 from grading.services.enterprises import ENTERPRISE_FIELDS, IndustryEntry
@@ -187,3 +188,25 @@ class ViolationForm(forms.ModelForm):
 
 class ViolationRevokeForm(forms.Form):
     reason = forms.CharField(label=_("撤销依据"), max_length=500, required=False)
+
+
+class AuditFilterForm(forms.Form):
+    """Filters of the audit trail page (and, with the same names, of its API)."""
+
+    code = forms.CharField(label=_("事件代码"), required=False, max_length=100)
+    actor = forms.CharField(label=_("操作人账户"), required=False, max_length=150)
+    outcome = forms.ChoiceField(
+        label=_("结果"), required=False, choices=[("", _("全部"))] + AuditEvent.Outcome.choices
+    )
+    address = forms.GenericIPAddressField(label=_("来源地址"), required=False)
+    since = forms.DateField(label=_("起始日期"), required=False)
+    until = forms.DateField(label=_("截止日期"), required=False)
+
+
+class SecondFactorForm(forms.Form):
+    code = forms.RegexField(
+        label=_("动态口令"),
+        regex=r"^\s*\d{6}\s*$",
+        error_messages={"invalid": _("请输入手机验证器显示的6位数字")},
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )

@@ -43,6 +43,10 @@ is_city_staff = _role_predicate("is_city_staff", User.Role.CITY)
 is_province_staff = _role_predicate("is_province_staff", User.Role.PROVINCE)
 #: An expert of the pool (R-REV-6..8).
 is_expert = _role_predicate("is_expert", User.Role.EXPERT)
+#: 三员分立: the security administrator (account security, not the whole trail).
+is_security_admin = _role_predicate("is_security_admin", User.Role.SECURITY)
+#: 三员分立: the audit administrator, the only reader of the whole audit trail.
+is_auditor = _role_predicate("is_auditor", User.Role.AUDITOR)
 
 
 @rules.predicate
@@ -128,3 +132,14 @@ rules.add_perm("grading.revoke_violation", is_bureau_staff & enterprise_in_reach
 rules.add_perm("grading.edit_lines", is_own_enterprise | (is_bureau_staff & enterprise_in_reach))
 #: R-GRADE-7: the administrator keeps the industries' indicator tables and their schemes.
 rules.add_perm("grading.edit_indicator_tables", is_admin)
+#: 三员分立 (等保三级): the whole audit trail is read by the audit administrator alone; the
+#: system administrator, who could otherwise hide its own actions, does not read it.
+rules.add_perm("grading.view_audit_trail", is_auditor)
+#: The security administrator reads the account-security part of the trail (logins, failed
+#: logins, logouts, password and second-factor changes).
+rules.add_perm("grading.view_security_events", is_auditor | is_security_admin)
+#: 等保三级: administrators of every kind and province staff log in with a second factor (TOTP).
+rules.add_perm(
+    "grading.needs_second_factor",
+    is_admin | is_province_staff | is_security_admin | is_auditor,
+)

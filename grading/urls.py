@@ -2,17 +2,20 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from grading import views
+from grading.views import accounts
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("inbox/", views.inbox, name="inbox"),
     path("notifications/read/", views.notifications_read, name="notifications-read"),
-    path("accounts/login/", views.LoginView.as_view(), name="login"),
+    path("accounts/login/", accounts.LoginView.as_view(), name="login"),
+    path("accounts/login/code/", accounts.login_code, name="login-code"),
+    path("accounts/second-factor/", accounts.second_factor, name="second-factor"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "accounts/password/",
-        auth_views.PasswordChangeView.as_view(),
+        accounts.PasswordChangeView.as_view(),
         name="password_change",
     ),
     path(
@@ -32,6 +35,7 @@ urlpatterns = [
         views.violation_revoke,
         name="violation-revoke",
     ),
+    path("audit/", views.audit_trail, name="audit-trail"),
     path("industries/", views.industry_list, name="industry-list"),
     path("industries/<str:code>/", views.industry_detail, name="industry-detail"),
 ]

@@ -3,6 +3,7 @@ and the parts of its hub page each user may use."""
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.hooks import InboxSection, NavItem, register
 from grading.rules import allows
@@ -66,7 +67,14 @@ def hub_sections(user) -> list[dict]:
 def nav_items(user) -> list[NavItem]:
     if not hub_sections(user):
         return []
-    return [NavItem("publication", _("公开与清单"), reverse("publication:index"), order=70)]
+    return [
+        NavItem(
+            "publication",
+            pgettext_lazy("导航", "公开与清单"),
+            reverse("publication:index"),
+            order=70,
+        )
+    ]
 
 
 def inbox_sections(user) -> list[InboxSection]:

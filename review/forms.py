@@ -6,7 +6,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from grading.models import Grade, Industry, Region, User
-from review.models import ExpertBlacklisting, ExpertConflict, IndicatorOpinion, ServiceEngagement
+from review.models import (
+    ExpertBlacklisting,
+    ExpertConflict,
+    GuaranteeCoReview,
+    IndicatorOpinion,
+    ServiceEngagement,
+)
 from review.services.annual import DIRECT_GRADES
 from review.services.decisions import decisions_for
 
@@ -297,6 +303,43 @@ class YearForm(forms.Form):
     def year_or(self, default: int) -> int:
         """The year asked for, or ``default`` when none (or no valid one) was."""
         return (self.cleaned_data.get("year") if self.is_valid() else None) or default
+
+
+class GuaranteeCoReviewForm(forms.Form):
+    """R-GUAR-3: one department's joint-review statement on a guarantee case."""
+
+    department = forms.ChoiceField(
+        label=_("会审部门"), choices=GuaranteeCoReview.Department.choices
+    )
+    verdict = forms.ChoiceField(label=_("会审意见"), choices=GuaranteeCoReview.Verdict.choices)
+    signatory = forms.CharField(label=_("部门签署人"), max_length=50)
+    opinion = forms.CharField(
+        label=_("意见或异议内容"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
+
+
+class GuaranteeRemoveForm(forms.Form):
+    """R-GUAR-3/4: taking an enterprise off the guarantee list."""
+
+    declaration = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(label=_("移出理由"), max_length=500)
+    on = forms.DateField(label=_("移出日期"), widget=DATE, required=False)
+
+
+class GuaranteeReportForm(forms.Form):
+    note = forms.CharField(label=_("报送说明"), required=False, max_length=500)
+
+
+class ReapplicationDecideForm(forms.Form):
+    """R-REV-11: the county's signed decision on an enterprise that did not re-apply."""
+
+    enterprise = forms.IntegerField(widget=forms.HiddenInput)
+    industry = forms.CharField(max_length=20, widget=forms.HiddenInput)
+    year = forms.IntegerField(min_value=2019, max_value=2100, widget=forms.HiddenInput)
+    outcome = forms.ChoiceField(
+        label=_("决定"), choices=[("keep", _("保留原等级")), ("lose", _("取消原等级"))]
+    )
+    reason = forms.CharField(label=_("理由"), max_length=500)
 
 
 class DowngradeOpenForm(forms.Form):

@@ -1,7 +1,9 @@
 """The review app's sections of the inbox and navigation (see ``core.hooks``)."""
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.hooks import InboxSection, NavItem, register
 from declarations.hooks import DeclarationAction, ResultSection
@@ -9,6 +11,7 @@ from declarations.models import Declaration
 from grading.rules import allows
 from review.models import ApprovalForm
 from review.rules import stage_for
+from review.selectors.annual import reapplication_overdue
 from review.selectors.appeals import appeal_queue
 from review.selectors.cases import case_list
 from review.selectors.downgrades import downgrade_queue
@@ -52,21 +55,54 @@ def inbox_sections(user) -> list[InboxSection]:
                 template="review/inbox/downgrades.html",
             )
         )
+    if allows(user, "review.decide_reapplication"):
+        today = timezone.localdate()
+        overdue = reapplication_overdue(viewer=user, year=today.year, today=today)
+        count = overdue.count()
+        if count:
+            sections.append(
+                InboxSection(
+                    key="reapply",
+                    title=_("逾期未重新申报、待决定等级的企业"),
+                    items=overdue[:50],
+                    count=count,
+                    template="review/inbox/reapply.html",
+                )
+            )
     return sections
 
 
 def nav_items(user) -> list[NavItem]:
     items = []
     if allows(user, "review.view_queue"):
-        items.append(NavItem("review", _("审核"), reverse("review:queue"), order=30))
+        items.append(
+            NavItem("review", pgettext_lazy("导航", "审核"), reverse("review:queue"), order=30)
+        )
     if allows(user, "review.view_downgrades"):
-        items.append(NavItem("downgrades", _("动态降级"), reverse("review:downgrades"), order=35))
+        items.append(
+            NavItem(
+                "downgrades",
+                pgettext_lazy("导航", "动态降级"),
+                reverse("review:downgrades"),
+                order=35,
+            )
+        )
     if allows(user, "review.view_appeals"):
-        items.append(NavItem("appeals", _("复核申请"), reverse("review:appeals"), order=36))
+        items.append(
+            NavItem(
+                "appeals", pgettext_lazy("导航", "复核申请"), reverse("review:appeals"), order=36
+            )
+        )
     if allows(user, "review.view_experts"):
-        items.append(NavItem("experts", _("专家库"), reverse("review:experts"), order=60))
+        items.append(
+            NavItem("experts", pgettext_lazy("导航", "专家库"), reverse("review:experts"), order=60)
+        )
     if allows(user, "review.spot_check"):
-        items.append(NavItem("spot", _("抽查复核"), reverse("review:spot-checks"), order=80))
+        items.append(
+            NavItem(
+                "spot", pgettext_lazy("导航", "抽查复核"), reverse("review:spot-checks"), order=80
+            )
+        )
     return items
 
 
@@ -76,6 +112,15 @@ def declaration_actions(user, declaration) -> list:
         user, "review.open_case", declaration
     ):
         return [DeclarationAction(_("受理并初审"), reverse("review:open", args=[declaration.pk]))]
+    return []
+
+
+def change_report_actions(user, report) -> list:
+    """R-ELIG-5: the county may open a re-review of a pending change report."""
+    if allows(user, "declarations.handle_change_report", report):
+        return [
+            DeclarationAction(_("启动复核"), reverse("review:change-re-review", args=[report.pk]))
+        ]
     return []
 
 
@@ -96,4 +141,5 @@ def register_hooks() -> None:
     register("inbox_sections", inbox_sections, order=30)
     register("nav_items", nav_items)
     register("declaration_actions", declaration_actions)
+    register("change_report_actions", change_report_actions)
     register("enterprise_results", enterprise_results, order=10)

@@ -93,6 +93,12 @@ def pools_for_case_city(city: Region) -> QuerySet[Region]:
 
 
 @rules.predicate
+def is_own_region(user, region) -> bool:
+    """The region is the user's own (a city's staff and its city)."""
+    return region is not None and user.region_id == region.pk
+
+
+@rules.predicate
 def case_in_reach(user, case) -> bool:
     """The case's enterprise lies in the user's jurisdiction (bureau staff)."""
     return case is None or region_is_in_reach(user, case.declaration.enterprise.county)
@@ -316,6 +322,13 @@ rules.add_perm("review.set_spot_check_policy", is_province_or_admin)
 rules.add_perm("review.grade_directly", is_county_staff & enterprise_in_reach)
 #: R-REV-11: the bureaus follow last year's A and B that re-apply.
 rules.add_perm("review.view_reapplications", is_bureau_staff)
+#: R-GUAR-3: the city records the departments' joint review of a guarantee case, reports its
+#: guarantee list to the province; the bureaus read the lists of their reach.
+rules.add_perm("review.record_guarantee_co_review", is_case_city_staff)
+rules.add_perm("review.report_guarantee_list", is_city_staff & is_own_region)
+rules.add_perm("review.view_guarantee_lists", is_bureau_staff)
+#: R-REV-11: the enterprise's county decides on those that did not re-apply by the deadline.
+rules.add_perm("review.decide_reapplication", is_county_staff & enterprise_in_reach)
 
 
 # --- Asking and refusing ----------------------------------------------------------------------
@@ -378,6 +391,12 @@ REFUSALS: dict[str, object | Callable[[User, object], str]] = {
     "review.set_spot_check_policy": _("只有省级生态环境部门可以设置抽查规则"),
     "review.grade_directly": _("只有企业所属县级生态环境部门可以直接评定"),
     "review.view_reapplications": _("只有生态环境部门可以查看应重新申报的企业"),
+    "review.record_guarantee_co_review": _(
+        "只有企业所属市级生态环境部门可以登记保障类部门会审意见"
+    ),
+    "review.report_guarantee_list": _("只有本市生态环境部门可以向省级报送本市保障类企业清单"),
+    "review.view_guarantee_lists": _("只有生态环境部门可以查看保障类企业清单"),
+    "review.decide_reapplication": _("只有企业所属县级生态环境部门可以决定未重新申报企业的等级"),
 }
 
 

@@ -4,7 +4,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 DEBIAN_PACKAGES="chromium fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 poppler-utils"
 # Only the test command needs these: docker-compose validates the production shape.
-TEST_DEBIAN_PACKAGES="docker-compose"
+TEST_DEBIAN_PACKAGES="docker-compose gettext"
 
 ensure_debian_packages() {
   local missing=""

@@ -4,7 +4,8 @@ validate, call a selector or service, present. Who may see a declaration is deci
 ``declarations.selectors`` (404 outside the viewer's reach); who may change it, by
 ``declarations.rules`` through the services."""
 
+from declarations.api.changes import ChangeReportViewSet
 from declarations.api.inputs import RejectUnknownFieldsMixin
 from declarations.api.viewset import DeclarationViewSet
 
-__all__ = ["DeclarationViewSet", "RejectUnknownFieldsMixin"]
+__all__ = ["ChangeReportViewSet", "DeclarationViewSet", "RejectUnknownFieldsMixin"]

@@ -156,6 +156,7 @@ class DeclarationViewSet(
     """Declarations: an enterprise sees its own, bureau staff the submitted ones of their
     jurisdiction; anything else answers 404."""
 
+    lookup_value_regex = r"\d+"
     queryset = Declaration.objects.none()  # for the schema; reads go through the selectors
     serializer_class = DeclarationSerializer
     filter_backends = []

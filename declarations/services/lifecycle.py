@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from core.audit import event_record
+from core.jobs import job_enqueue
 from declarations.models import Batch, Declaration, DeclarationVersion
 from declarations.services.checks import CheckIssue, declaration_check
 from declarations.services.drafting import (
@@ -254,7 +255,7 @@ def _submit(*, actor: User, declaration: Declaration, rectification: str) -> Dec
         summary=_("提交申报（第%d版）") % version.number,
         data={"version": version.number},
     )
-    transaction.on_commit(lambda: render_package.delay(version.pk))
+    transaction.on_commit(lambda: job_enqueue(render_package, version.pk))
     return version
 
 

@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.audit import event_record
+from core.jobs import broker_check, job_enqueue
 from declarations.models import DeclarationVersion
 from declarations.tasks import render_package
 from grading.models import User
@@ -24,6 +25,7 @@ def package_rerender(*, actor: User, version: DeclarationVersion) -> Declaration
     version may ask."""
     if not allows(actor, "declarations.request_package", version):
         raise PermissionDenied(_("无权重新生成该申报材料PDF"))
+    broker_check()
     version = DeclarationVersion.objects.select_for_update().get(pk=version.pk)
     if version.package_status not in RERENDERABLE:
         raise ValidationError(_("申报材料PDF正在生成，请稍候"))
@@ -36,5 +38,5 @@ def package_rerender(*, actor: User, version: DeclarationVersion) -> Declaration
         target=version.declaration,
         summary=_("重新生成第%d版申报材料PDF") % version.number,
     )
-    transaction.on_commit(lambda: render_package.delay(version.pk))
+    transaction.on_commit(lambda: job_enqueue(render_package, version.pk))
     return version

@@ -74,7 +74,7 @@ def worker(reference_data, settings, tmp_path):
                 "--concurrency=1",
                 "--loglevel=warning",
                 "-Q",
-                "celery",
+                "forms,documents,bulk",
                 "-n",
                 name,
             ],

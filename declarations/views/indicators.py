@@ -5,12 +5,12 @@ import re
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from core.downloads import file_download
 from core.forms import add_service_errors, error_text
 from declarations import forms as dforms
 from declarations.models import Declaration, Evidence
@@ -149,13 +149,14 @@ def declaration_indicators(request, pk: int):
 def evidence_download(request, pk: int):
     """Evidence is served only here, after the same scoping as its declaration."""
     evidence: Evidence = evidence_get(viewer=request.user, pk=pk)
-    response = FileResponse(
-        evidence.file.open("rb"),
+    response = file_download(
+        request,
+        target=evidence,
+        kind="evidence",
+        file=evidence.file.open("rb"),
         as_attachment=evidence.kind not in ("pdf", "jpeg", "png"),
         filename=evidence.original_name,
         content_type=evidence.content_type,
     )
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response

@@ -3,11 +3,12 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from core.downloads import file_download
 from core.forms import error_text
 from declarations.models import DeclarationVersion
 from declarations.selectors import version_get
@@ -49,12 +50,12 @@ def version_package_download(request, pk: int, number: int):
         return HttpResponse(
             _("申报材料PDF尚未生成完成"), status=409, content_type="text/plain; charset=utf-8"
         )
-    response = FileResponse(
-        version.package_file.open("rb"),
-        as_attachment=True,
+    return file_download(
+        request,
+        target=version.declaration,
+        kind="package",
+        file=version.package_file.open("rb"),
         content_type="application/pdf",
         filename=f"{version.declaration.number}-第{version.number}版申报材料.pdf",
+        sha256=version.package_sha256,
     )
-    response["Cache-Control"] = "private, no-store"
-    response["X-Checksum-SHA256"] = version.package_sha256
-    return response

@@ -80,6 +80,9 @@ def _repeatable_read() -> str:
 
 
 _DONE = object()
+#: ``progress`` is called every so many enterprises (and after each chunk): cheap for a caller
+#: that keeps it in memory (core.jobs writes it off-thread), fine-grained enough to see move.
+PROGRESS_EVERY = 100
 
 
 class _Failed:
@@ -162,6 +165,8 @@ def _write(book, chunks, region, year, entries, total, labels, progress) -> dict
             book.add_enterprise(values, rows)
             n_rows += len(rows)
             n_processes += len(mine)
+            if progress and seq % PROGRESS_EVERY == 0:
+                progress(seq, total)
         if progress:
             progress(seq, total)
     totals = list_totals(entries)

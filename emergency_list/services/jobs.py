@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.audit import event_record
+from core.jobs import broker_check, job_enqueue
 from core.uploads import validate_upload
 from emergency_list.models import ExcelJob
 from grading.models import Region, User
@@ -25,6 +26,7 @@ def export_request(*, actor: User, region: Region, year: int) -> ExcelJob:
         raise PermissionDenied(_("只有辖区生态环境部门可以导出应急减排清单"))
     if not allows(actor, "emergency_list.export_list", region):
         raise PermissionDenied(_("所选范围不在您的管辖范围内"))
+    broker_check()
     from emergency_list.tasks.excel import export_list
 
     with transaction.atomic():
@@ -38,7 +40,7 @@ def export_request(*, actor: User, region: Region, year: int) -> ExcelJob:
             summary=_("导出%(region)s%(year)s年应急减排清单")
             % {"region": region.name, "year": year},
         )
-        transaction.on_commit(lambda: export_list.delay(job.pk))
+        transaction.on_commit(lambda: job_enqueue(export_list, job.pk))
     return job
 
 
@@ -54,6 +56,7 @@ def import_upload(*, actor: User, county: Region, year: int, upload) -> ExcelJob
     )
     if checked.kind != "xlsx":
         raise ValidationError(_("请上传平台清单格式的Excel文件（xlsx）"), code="not_xlsx")
+    broker_check()
     from emergency_list.tasks.excel import import_list
 
     with transaction.atomic():
@@ -76,7 +79,7 @@ def import_upload(*, actor: User, county: Region, year: int, upload) -> ExcelJob
             % {"county": county.name, "year": year, "name": checked.safe_name},
             data={"sha256": checked.sha256, "size": checked.size},
         )
-        transaction.on_commit(lambda: import_list.delay(job.pk, False))
+        transaction.on_commit(lambda: job_enqueue(import_list, job.pk, False))
     return job
 
 
@@ -90,6 +93,7 @@ def import_confirm(*, actor: User, job: ExcelJob) -> ExcelJob:
         raise PermissionDenied(_("只有辖区生态环境部门可以导入应急减排清单"))
     if job.status != ExcelJob.Status.VALIDATED or not job.report.get("ok"):
         raise ValidationError(_("清单文件尚未通过校验，不能导入"), code="not_validated")
+    broker_check()
     from emergency_list.tasks.excel import import_list
 
     job.status = ExcelJob.Status.PENDING
@@ -103,5 +107,5 @@ def import_confirm(*, actor: User, job: ExcelJob) -> ExcelJob:
         summary=_("确认导入%(county)s%(year)s年应急减排清单")
         % {"county": job.region.name, "year": job.year},
     )
-    transaction.on_commit(lambda: import_list.delay(job.pk, True))
+    transaction.on_commit(lambda: job_enqueue(import_list, job.pk, True))
     return job

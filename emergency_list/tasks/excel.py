@@ -1,27 +1,33 @@
 """Celery tasks of the list's Excel jobs (``ExcelJob``): the export of a county, a city or the
 province, and the validation and import of a county's uploaded list.
 
-An export is written to a hidden temporary file in the storage directory it ends up in and
-renamed into place only when complete (a rename within one directory is atomic), so a file is
-offered only whole, with its checksum; a failed export removes its temporary file and the job
-says why. Both tasks run under time limits. Memory: the worker should also run with
-``--max-memory-per-child`` (KiB), e.g. ``celery -A config worker --max-memory-per-child=786432``
-in docker-compose, so that a child that grew past 768 MiB is replaced after its task; a
+An export is written to a temporary file on the worker (one name per job, so a retry
+overwrites it) and saved to storage (Django's storage API: a local folder or object storage)
+only when complete, so a file is offered only whole, with its checksum; a failed or killed
+export removes its temporary file and the job says why. Both tasks run under time limits and
+``core.jobs.job_run``: heartbeat and progress on a connection of their own (the export reads
+in one long transaction), a killed worker's job retried or failed, never left 处理中.
+Memory: the worker should also run with ``--max-memory-per-child`` (KiB), e.g.
+``celery -A config worker --max-memory-per-child=786432`` in docker-compose, so that a child
+that grew past 768 MiB is replaced after its task (``WORKER_MEMORY_LIMIT_MB`` caps it while it
+works: the import then fails with a message); a
 province export stays near 200 MiB (bench/export_province.py) and an import is bounded by the
 upload limits (20 MB, 200 MB expanded, 50,000 rows).
 """
 
 import logging
-import os
-import uuid
+import shutil
+import tempfile
 from decimal import Decimal
 from pathlib import Path
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
+from django.core.files import File
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
+from core.jobs import OUT_OF_MEMORY, JobKind, job_kind, job_run
 from emergency_list.excel.export import file_sha256, list_export
 from emergency_list.excel.importing import ImportInvalid, import_apply, import_validate
 from emergency_list.models import ExcelJob
@@ -50,8 +56,29 @@ def export_file_name(job) -> str:
     return f"list_exports/{job.region.code}-{job.year}-{job.pk}.xlsx"
 
 
+def work_dir() -> Path:
+    """The worker's own scratch folder for files being written (never offered)."""
+    path = Path(tempfile.gettempdir()) / "jixiao-jobs"
+    path.mkdir(mode=0o700, exist_ok=True)
+    return path
+
+
+def export_temp_path(job_pk) -> Path:
+    return work_dir() / f"list-export-{job_pk}.xlsx.part"
+
+
+def _export_lost(job_pk: str) -> None:
+    export_temp_path(job_pk).unlink(missing_ok=True)
+
+
+EXPORT_TASK = "emergency_list.tasks_excel.export_list"
+IMPORT_TASK = "emergency_list.tasks_excel.import_list"
+job_kind(EXPORT_TASK, JobKind(model=ExcelJob, finished_field="finished_at", on_lost=_export_lost))
+job_kind(IMPORT_TASK, JobKind(model=ExcelJob, finished_field="finished_at"))
+
+
 @shared_task(
-    name="emergency_list.tasks_excel.export_list",
+    name=EXPORT_TASK,
     bind=True,
     acks_late=True,
     soft_time_limit=EXPORT_SOFT_LIMIT,
@@ -59,27 +86,33 @@ def export_file_name(job) -> str:
 )
 def export_list(self, job_pk: int) -> str:
     """Write the job's list; the job becomes ready with its file and checksum, or failed with a
-    Chinese message and no file."""
+    Chinese message and no file. A redelivery of a finished export does nothing."""
+    with job_run(self, EXPORT_TASK, job_pk) as run:
+        if run.skip:
+            return ""
+        return _export(run, job_pk)
+
+
+def _export(run, job_pk: int) -> str:
     job = ExcelJob.objects.select_related("region").get(pk=job_pk)
+    if job.status == ExcelJob.Status.READY and job.file:
+        return job.sha256
     name = export_file_name(job)
-    final = Path(default_storage.path(name))
-    final.parent.mkdir(parents=True, exist_ok=True)
-    temp = final.with_name(f".{final.name}.{uuid.uuid4().hex}.part")
+    temp = export_temp_path(job_pk)
     _update(job_pk, status=ExcelJob.Status.RUNNING, progress=1, error="", file="")
-    last = [1]
+    run.progress(1)
 
     def progress(done: int, total: int) -> None:
-        pct = 1 + int(97 * done / total) if total else 98
-        if pct != last[0]:
-            last[0] = pct
-            _update(job_pk, progress=pct)
+        run.progress(1 + int(97 * done / total) if total else 98)
 
     try:
         result = list_export(region=job.region, year=job.year, out_path=temp, progress=progress)
         digest = file_sha256(temp)
-        os.replace(temp, final)
+        if default_storage.exists(name):
+            default_storage.delete(name)
+        with temp.open("rb") as fh:
+            stored = default_storage.save(name, File(fh))
     except SoftTimeLimitExceeded:
-        temp.unlink(missing_ok=True)
         _update(
             job_pk,
             status=ExcelJob.Status.FAILED,
@@ -89,7 +122,6 @@ def export_list(self, job_pk: int) -> str:
         )
         return ""
     except Exception as exc:
-        temp.unlink(missing_ok=True)
         logger.exception("list export %s failed", job_pk)
         _update(
             job_pk,
@@ -99,11 +131,13 @@ def export_list(self, job_pk: int) -> str:
             finished_at=timezone.now(),
         )
         return ""
+    finally:
+        temp.unlink(missing_ok=True)
     _update(
         job_pk,
         status=ExcelJob.Status.READY,
         progress=100,
-        file=name,
+        file=stored,
         sha256=digest,
         rows=result["rows"],
         report=_plain(result),
@@ -113,7 +147,7 @@ def export_list(self, job_pk: int) -> str:
 
 
 @shared_task(
-    name="emergency_list.tasks_excel.import_list",
+    name=IMPORT_TASK,
     bind=True,
     acks_late=True,
     soft_time_limit=IMPORT_SOFT_LIMIT,
@@ -121,8 +155,26 @@ def export_list(self, job_pk: int) -> str:
 )
 def import_list(self, job_pk: int, apply: bool = False) -> str:
     """Validate the uploaded list (``apply=False``: nothing is written, the job holds the
-    per-row report) or import it (``apply=True``: one transaction, all or nothing)."""
-    job = ExcelJob.objects.select_related("region", "requested_by").get(pk=job_pk)
+    per-row report) or import it (``apply=True``: one transaction, all or nothing). The upload
+    is read through the storage API into the worker's scratch folder."""
+    with job_run(self, IMPORT_TASK, job_pk) as run:
+        if run.skip:
+            return ""
+        job = ExcelJob.objects.select_related("region", "requested_by").get(pk=job_pk)
+        if job.status in (ExcelJob.Status.READY, ExcelJob.Status.FAILED):
+            return "done"  # a redelivered message of a job that already ended
+        path = work_dir() / f"list-import-{job_pk}.xlsx"
+        try:
+            with job.upload.open("rb") as src, path.open("wb") as dst:
+                shutil.copyfileobj(src, dst)
+            run.progress(10)
+            return _import(job, apply, path)
+        finally:
+            path.unlink(missing_ok=True)
+
+
+def _import(job: ExcelJob, apply: bool, path: Path) -> str:
+    job_pk = job.pk
     _update(job_pk, status=ExcelJob.Status.RUNNING, progress=10, error="")
     previous = job.report or {}
     keep = {
@@ -130,7 +182,7 @@ def import_list(self, job_pk: int, apply: bool = False) -> str:
     }
     try:
         if not apply:
-            report = import_validate(county=job.region, year=job.year, path=job.upload.path)
+            report = import_validate(county=job.region, year=job.year, path=path)
             ok = report["ok"]
             _update(
                 job_pk,
@@ -143,7 +195,7 @@ def import_list(self, job_pk: int, apply: bool = False) -> str:
             )
             return "validated" if ok else "invalid"
         actor = User.objects.get(pk=previous.get("confirmed_by") or job.requested_by_id)
-        counts = import_apply(actor=actor, county=job.region, year=job.year, path=job.upload.path)
+        counts = import_apply(actor=actor, county=job.region, year=job.year, path=path)
     except ImportInvalid as exc:
         _update(
             job_pk,
@@ -163,6 +215,16 @@ def import_list(self, job_pk: int, apply: bool = False) -> str:
             finished_at=timezone.now(),
         )
         return "timeout"
+    except MemoryError:
+        logger.exception("list import %s ran out of memory", job_pk)
+        _update(
+            job_pk,
+            status=ExcelJob.Status.FAILED,
+            progress=0,
+            error=OUT_OF_MEMORY,
+            finished_at=timezone.now(),
+        )
+        return "failed"
     except Exception as exc:
         logger.exception("list import %s failed", job_pk)
         _update(

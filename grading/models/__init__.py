@@ -1,4 +1,4 @@
-from grading.models.accounts import EnterpriseRegistration, ExpertProfile, User
+from grading.models.accounts import EnterpriseRegistration, ExpertProfile, PasswordHistory, User
 from grading.models.enterprises import (
     Enterprise,
     EnterpriseIndustry,
@@ -27,6 +27,7 @@ __all__ = [
     "EnterpriseRegistration",
     "Equipment",
     "ExpertProfile",
+    "PasswordHistory",
     "Grade",
     "GradeRecord",
     "GradeScheme",

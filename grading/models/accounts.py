@@ -16,6 +16,10 @@ class User(AbstractUser):
         EXPERT = "expert", _("专家")
         PROVINCE = "province", _("省级生态环境部门")
         ADMIN = "admin", _("系统管理员")
+        # 三员分立 (等保三级): the system administrator runs the system, the security
+        # administrator keeps account security, the audit administrator alone reads the trail.
+        SECURITY = "security", _("安全管理员")
+        AUDITOR = "auditor", _("审计管理员")
 
     STAFF_ROLES = (Role.COUNTY, Role.CITY, Role.PROVINCE)
 
@@ -60,6 +64,18 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.full_name or self.username
+
+    @property
+    def account_label(self) -> str:
+        """Name, role and unit, as the page header shows who is signed in."""
+        unit = (
+            self.region.name
+            if self.region_id
+            else (self.enterprise.name if self.enterprise_id else "")
+        )
+        return " · ".join(
+            part for part in (self.display_name, self.get_role_display(), unit) if part
+        )
 
 
 class ExpertProfile(models.Model):
@@ -147,3 +163,22 @@ class EnterpriseRegistration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enterprise_name}（{self.get_status_display()}）"
+
+
+class PasswordHistory(models.Model):
+    """Every password an account has had (as its hash): the last five may not be used again,
+    and the newest tells when the password expires (等保三级)."""
+
+    user = models.ForeignKey(
+        User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="password_history"
+    )
+    password = models.CharField(_("密码摘要"), max_length=128)
+    changed_at = models.DateTimeField(_("设置时间"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("历史密码")
+        verbose_name_plural = _("历史密码")
+        ordering = ["-changed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.changed_at:%Y-%m-%d}"

@@ -1,6 +1,6 @@
 """The positive enforcement list and the bureaus' Excel files (/api/v1/publication/)."""
 
-from django.http import FileResponse, Http404
+from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -8,6 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
+from core.downloads import file_download
 from declarations.api import RejectUnknownFieldsMixin
 from grading.models import Enterprise, Industry
 from publication.models import ExportFile
@@ -48,6 +49,7 @@ class PositiveViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     serializer_class = PositiveSerializer
     queryset = Enterprise.objects.none()
+    lookup_value_regex = r"\d+"
     filter_backends: list = []
 
     @extend_schema(
@@ -152,6 +154,10 @@ class ExportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         export = self.get_object()
         if export.status != ExportFile.Status.READY or not export.file:
             raise Http404
-        return FileResponse(
-            export.file.open("rb"), as_attachment=True, filename=export_file_name(export)
+        return file_download(
+            request,
+            target=export,
+            kind="export",
+            file=export.file.open("rb"),
+            filename=export_file_name(export),
         )

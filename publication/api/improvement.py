@@ -61,6 +61,7 @@ class ImprovementViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     serializer_class = ImprovementSerializer
     queryset = ImprovementEntry.objects.none()
+    lookup_value_regex = r"\d+"
     filter_backends: list = []
 
     def get_queryset(self):

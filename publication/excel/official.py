@@ -286,6 +286,7 @@ def write_guarantee(export: ExportFile, path: Path) -> int:
         year=export.year,
         control_type=Declaration.ControlType.GUARANTEE,
         status=Declaration.Status.DECIDED,
+        guarantee_removal__isnull=True,  # taken off the list since (R-GUAR-3)
     ).order_by("updated_at", "pk"):
         declared[d.enterprise_id] = d
     enterprises = (

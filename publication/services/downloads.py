@@ -21,6 +21,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from core.documents import render_pdf
+from core.jobs import job_enqueue
 from emergency_list.excel.cells import safe_cell, safe_text
 from publication.models import ListVersion, VersionFile
 from publication.selectors.lists import public_rows
@@ -61,7 +62,7 @@ def version_file_request(*, version: ListVersion, fmt: str) -> VersionFile:
     row = VersionFile.objects.create(version=version, format=fmt, revision=last + 1)
     from publication.tasks import render_version_file  # the worker's task imports services
 
-    transaction.on_commit(lambda: render_version_file.delay(row.pk))
+    transaction.on_commit(lambda: job_enqueue(render_version_file, row.pk))
     return row
 
 

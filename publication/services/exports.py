@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import event_record
+from core.jobs import broker_check, job_enqueue
 from grading.models import Region, User
 from publication.models import ExportFile
 from publication.rules import require
@@ -61,6 +62,7 @@ def export_request(
         raise ValidationError(
             {"region": _("%(kind)s不按该级区划编制") % {"kind": ExportFile.Kind(kind).label}}
         )
+    broker_check()
     export = ExportFile.objects.create(
         kind=kind,
         region=region,
@@ -78,7 +80,7 @@ def export_request(
     )
     from publication.tasks import render_export  # the worker's task imports the services
 
-    transaction.on_commit(lambda: render_export.delay(export.pk))
+    transaction.on_commit(lambda: job_enqueue(render_export, export.pk))
     return export
 
 

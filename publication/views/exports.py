@@ -4,11 +4,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from core.downloads import file_download
 from core.forms import error_text
 from publication.models import ExportFile
 from publication.rules import allows, refusal
@@ -66,6 +67,10 @@ def export_download(request, pk: int):
     export = export_get(viewer=request.user, pk=pk)
     if export.status != ExportFile.Status.READY or not export.file:
         raise Http404
-    return FileResponse(
-        export.file.open("rb"), as_attachment=True, filename=export_file_name(export)
+    return file_download(
+        request,
+        target=export,
+        kind="export",
+        file=export.file.open("rb"),
+        filename=export_file_name(export),
     )

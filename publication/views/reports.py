@@ -5,12 +5,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from core.audit import event_list_for
+from core.downloads import file_download
 from core.forms import add_service_errors
 from grading.models import Region
 from publication.forms import ReportForm, ReportHandleForm
@@ -105,9 +105,11 @@ def report_detail(request, pk: int):
 def report_evidence(request, pk: int, evidence_pk: int):
     report = report_get(viewer=request.user, pk=pk)
     evidence = evidence_get(viewer=request.user, report=report, pk=evidence_pk)
-    return FileResponse(
-        evidence.file.open("rb"),
+    return file_download(
+        request,
+        target=report,
+        kind="report_evidence",
+        file=evidence.file.open("rb"),
         content_type=evidence.content_type,
-        as_attachment=True,
         filename=evidence.original_name,
     )

@@ -7,16 +7,22 @@ reason for a role that may not read the resource); who may act, by the services 
 
 from review.api.appeals import AppealViewSet
 from review.api.cases import ReviewCaseViewSet
+from review.api.change_reports import ChangeReportReviewViewSet
 from review.api.downgrades import DowngradeCaseViewSet
 from review.api.experts import ExpertViewSet
+from review.api.guarantee import GuaranteeViewSet
+from review.api.reapplications import ReapplicationViewSet
 from review.api.spot_checks import DowngradeProposalViewSet, SpotCheckSampleViewSet
 from review.api.units import ServiceUnitViewSet
 
 __all__ = [
     "AppealViewSet",
+    "ChangeReportReviewViewSet",
     "DowngradeCaseViewSet",
     "DowngradeProposalViewSet",
     "ExpertViewSet",
+    "GuaranteeViewSet",
+    "ReapplicationViewSet",
     "ReviewCaseViewSet",
     "ServiceUnitViewSet",
     "SpotCheckSampleViewSet",

@@ -137,7 +137,7 @@ class AppealOutcomeSerializer(OutcomeSerializer):
     )
 
 
-class WithdrawSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+class AppealWithdrawSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     reason = serializers.CharField(allow_blank=True)
 
 
@@ -242,12 +242,12 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         """The city signs the re-review; only now does the grade change."""
         return self._sign(request, appeals.appeal_decide)
 
-    @extend_schema(request=WithdrawSerializer, responses=AppealSerializer)
+    @extend_schema(request=AppealWithdrawSerializer, responses=AppealSerializer)
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
         """The enterprise withdraws its appeal before the city signs."""
         appeal = self.get_object()
-        serializer = WithdrawSerializer(data=request.data)
+        serializer = AppealWithdrawSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         appeals.appeal_withdraw(actor=request.user, appeal=appeal, **serializer.validated_data)
         return Response(self._present(appeal.pk))

@@ -1,6 +1,7 @@
 """On-site verification of a case (现场核查, R-REV-3): the panel's signed record with photos,
 and the follow-up of the rectifications it requires (R-DECL-6)."""
 
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
@@ -8,10 +9,16 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from declarations.api import RejectUnknownFieldsMixin
+from declarations.models import Evidence
 from grading.models import User
 from review.api.fields import FormJSONMixin, VerdictsField, grade_field, user_field
-from review.models import OnSiteVerification, Rectification, VerificationPhoto
-from review.selectors.cases import case_rectification_get, verification_detail
+from review.models import (
+    OnSiteVerification,
+    Rectification,
+    RectificationPhoto,
+    VerificationPhoto,
+)
+from review.selectors.cases import case_evidence, case_rectification_get, verification_detail
 from review.services import onsite
 
 RECTIFICATION_PARAM = OpenApiParameter(
@@ -19,10 +26,23 @@ RECTIFICATION_PARAM = OpenApiParameter(
 )
 
 
+class RectificationPhotoSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = RectificationPhoto
+        fields = ["id", "name", "content_type", "size", "sha256", "uploaded_at", "url"]
+        read_only_fields = fields
+
+    def get_url(self, obj) -> str:
+        return reverse("review:rectification-photo", args=[obj.pk])
+
+
 class RectificationSerializer(serializers.ModelSerializer):
     followed_up_by = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True
     )
+    photos = RectificationPhotoSerializer(many=True, read_only=True)
 
     class Meta:
         model = Rectification
@@ -35,6 +55,7 @@ class RectificationSerializer(serializers.ModelSerializer):
             "follow_up_note",
             "followed_up_by",
             "followed_up_at",
+            "photos",
         ]
         read_only_fields = fields
 
@@ -93,6 +114,35 @@ class NoteSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     note = serializers.CharField(allow_blank=True)
 
 
+class RectificationReplySerializer(NoteSerializer):
+    photos = serializers.ListField(
+        child=serializers.FileField(), required=False, default=list, help_text="整改照片 JPG、PNG"
+    )
+
+
+class CaseEvidenceSerializer(serializers.ModelSerializer):
+    indicator = serializers.CharField(source="indicator_row.category.name", default=None)
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Evidence
+        fields = [
+            "id",
+            "section",
+            "indicator",
+            "title",
+            "kind",
+            "size",
+            "sha256",
+            "page_count",
+            "download_url",
+        ]
+        read_only_fields = fields
+
+    def get_download_url(self, obj) -> str:
+        return reverse("review:case-evidence", args=[self.context["case"].pk, obj.pk])
+
+
 class OnSiteActions:
     """The case viewset's on-site and rectification actions."""
 
@@ -134,17 +184,37 @@ class OnSiteActions:
 
     @extend_schema(
         parameters=[RECTIFICATION_PARAM],
-        request=NoteSerializer,
+        request={
+            "application/json": RectificationReplySerializer,
+            "multipart/form-data": RectificationReplySerializer,
+        },
         responses=RectificationSerializer,
     )
     @action(
         detail=True,
         methods=["post"],
         url_path=r"rectifications/(?P<rectification_id>\d+)/report",
+        parser_classes=[JSONParser, MultiPartParser, FormParser],
     )
     def rectification_report(self, request, pk=None, rectification_id=None):
-        """The enterprise states what it rectified."""
-        return self._rectification_note(request, rectification_id, onsite.rectification_report)
+        """The enterprise states what it rectified, with photos (multipart ``photos``)."""
+        r = case_rectification_get(case=self.get_object(), pk=rectification_id)
+        serializer = RectificationReplySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        r = onsite.rectification_report(
+            actor=request.user, rectification=r, **serializer.validated_data
+        )
+        return Response(RectificationSerializer(r).data)
+
+    @extend_schema(responses=CaseEvidenceSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def evidence(self, request, pk=None):
+        """The declaration's current evidence, readable by whoever sees the case (a panel
+        expert: the cases it sits on only)."""
+        case = self.get_object()
+        return Response(
+            CaseEvidenceSerializer(case_evidence(case=case), many=True, context={"case": case}).data
+        )
 
     @extend_schema(
         parameters=[RECTIFICATION_PARAM],

@@ -1,3 +1,4 @@
+from review.models.annual import ReapplicationDecision, ReapplicationReminder
 from review.models.appeals import Appeal, AppealFile
 from review.models.bundles import ApprovalFormBundle
 from review.models.cases import IndicatorOpinion, Opinion, ReviewCase
@@ -16,7 +17,13 @@ from review.models.experts import (
     PanelMember,
     PoolMembership,
 )
-from review.models.onsite import OnSiteVerification, Rectification, VerificationPhoto
+from review.models.guarantee import GuaranteeCoReview, GuaranteeReport
+from review.models.onsite import (
+    OnSiteVerification,
+    Rectification,
+    RectificationPhoto,
+    VerificationPhoto,
+)
 from review.models.sampling import (
     IndustryDowngradeProposal,
     SpotCheckItem,
@@ -42,6 +49,8 @@ __all__ = [
     "ExpertBlacklisting",
     "ExpertConflict",
     "ExpertTraining",
+    "GuaranteeCoReview",
+    "GuaranteeReport",
     "IndicatorOpinion",
     "IndustryDowngradeProposal",
     "OnSiteVerification",
@@ -49,7 +58,10 @@ __all__ = [
     "Panel",
     "PanelMember",
     "PoolMembership",
+    "ReapplicationDecision",
+    "ReapplicationReminder",
     "Rectification",
+    "RectificationPhoto",
     "ReviewCase",
     "ServiceEngagement",
     "ServiceUnit",

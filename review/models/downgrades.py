@@ -27,6 +27,7 @@ class DowngradeCase(ConcurrentTransitionMixin, models.Model):
         INSPECTION = "inspection", _("监督检查发现不符合绩效指标要求")
         PUBLIC_REPORT = "public_report", _("群众举报经查属实")
         ALERT_MEASURE = "alert_measure", _("预警期间未落实应急减排措施")
+        CHANGE = "change", _("生产设备或污染治理设施变更复核")
 
     class Outcome(models.TextChoices):
         DOWNGRADE = "downgrade", _("降为指定等级")
@@ -124,6 +125,7 @@ class DowngradeTrigger(models.Model):
         INSPECTION = "inspection", _("监督检查")
         PUBLIC_REPORT = "public_report", _("群众举报")
         ALERT = "alert", _("重污染天气预警")
+        CHANGE_REPORT = "change_report", _("企业变更报告")
 
     case = models.ForeignKey(
         DowngradeCase, verbose_name=_("案卷"), on_delete=models.PROTECT, related_name="triggers"

@@ -87,3 +87,34 @@ class Rectification(models.Model):
 
     def __str__(self) -> str:
         return self.requirement[:40]
+
+
+def rectification_photo_path(instance: "RectificationPhoto", filename: str) -> str:
+    return f"rectifications/{instance.rectification_id}/{uuid.uuid4().hex}{instance.extension}"
+
+
+class RectificationPhoto(models.Model):
+    """A photo the enterprise sends with its rectification reply, checked by its content like
+    every upload (R-DECL-6)."""
+
+    rectification = models.ForeignKey(
+        Rectification, verbose_name=_("整改要求"), on_delete=models.PROTECT, related_name="photos"
+    )
+    name = models.CharField(_("文件名"), max_length=200)
+    file = models.FileField(_("照片"), upload_to=rectification_photo_path, max_length=200)
+    extension = models.CharField(max_length=8)
+    content_type = models.CharField(max_length=50)
+    size = models.PositiveIntegerField(_("大小"))
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("整改照片")
+        verbose_name_plural = _("整改照片")
+        ordering = ["rectification", "id"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,14 +1,15 @@
-"""Grading outside the declaration flow: last year's A and B due to re-apply (R-REV-11) and
-the enterprises a county grades directly."""
+"""Grading outside the declaration flow: last year's A and B due to re-apply (R-REV-11), with
+the deadline of their industry's batch, and the enterprises a county grades directly."""
 
 from datetime import date
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 
-from declarations.models import Declaration
+from declarations.models import Batch, Declaration
 from grading.jurisdiction import county_units_for
 from grading.models import Enterprise, EnterpriseIndustry, GradeRecord, User
 from grading.validators import normalize_uscc
+from review.models import ReapplicationDecision, ReapplicationReminder
 from review.rules import require
 
 REAPPLY_GRADES = ("A", "B", "B-", "LEAD")
@@ -16,7 +17,9 @@ REAPPLY_GRADES = ("A", "B", "B-", "LEAD")
 
 def reapplication_due(*, year: int) -> QuerySet[EnterpriseIndustry]:
     """R-REV-11: industries graded A, B, B- or 引领性 before this year that have not declared
-    again this year; they re-apply under the indicators in force now."""
+    again this year and on which the county has not yet decided; they re-apply under the
+    indicators in force now. ``deadline`` is the deadline of the year's batch of the
+    industry's category (None when the year has no such batch)."""
     declared = Declaration.objects.filter(
         enterprise=OuterRef("enterprise"), industry=OuterRef("industry"), year=year
     ).exclude(status=Declaration.Status.REJECTED)
@@ -26,10 +29,20 @@ def reapplication_due(*, year: int) -> QuerySet[EnterpriseIndustry]:
         effective_from__lt=date(year, 1, 1),
         effective_to__isnull=True,
     )
+    decided = ReapplicationDecision.objects.filter(
+        enterprise=OuterRef("enterprise"), industry=OuterRef("industry"), year=year
+    )
+    deadline = (
+        Batch.objects.filter(year=year, categories=OuterRef("industry__category"))
+        .order_by("deadline")
+        .values("deadline")[:1]
+    )
     return (
         EnterpriseIndustry.objects.filter(current_grade__code__in=REAPPLY_GRADES)
         .filter(Exists(graded_before))
         .exclude(Exists(declared))
+        .exclude(Exists(decided))
+        .annotate(deadline=Subquery(deadline))
         .select_related("enterprise__county", "industry", "current_grade")
         .order_by("enterprise__county__code", "enterprise__name")
     )
@@ -39,6 +52,46 @@ def reapplication_list(*, viewer: User, year: int) -> QuerySet[EnterpriseIndustr
     """Those due in the viewer's jurisdiction (``review.view_reapplications``)."""
     require(viewer, "review.view_reapplications")
     return reapplication_due(year=year).filter(enterprise__county__in=county_units_for(viewer))
+
+
+def reapplication_overdue(*, viewer: User, year: int, today: date) -> QuerySet:
+    """R-REV-11: those of the viewer's jurisdiction whose batch deadline has passed without a
+    declaration: the county decides whether they keep or lose the grade."""
+    return reapplication_list(viewer=viewer, year=year).filter(deadline__lt=today)
+
+
+def reapplication_overdue_get(
+    *, viewer: User, year: int, today: date, enterprise_pk, industry_code: str
+) -> EnterpriseIndustry | None:
+    return (
+        reapplication_overdue(viewer=viewer, year=year, today=today)
+        .filter(enterprise_id=enterprise_pk, industry__code=industry_code)
+        .first()
+    )
+
+
+def reminders_sent(*, rows, year: int) -> dict[tuple[int, int], list[ReapplicationReminder]]:
+    """The reminders sent for the given rows this year, by (enterprise, industry)."""
+    out: dict[tuple[int, int], list[ReapplicationReminder]] = {}
+    sent = ReapplicationReminder.objects.filter(
+        year=year, enterprise__in=[r.enterprise_id for r in rows]
+    ).order_by("sent_at")
+    for reminder in sent:
+        out.setdefault((reminder.enterprise_id, reminder.industry_id), []).append(reminder)
+    return out
+
+
+def reapplication_decision_list(*, viewer: User, year: int) -> QuerySet[ReapplicationDecision]:
+    require(viewer, "review.view_reapplications")
+    return (
+        ReapplicationDecision.objects.filter(
+            year=year, enterprise__county__in=county_units_for(viewer)
+        )
+        .select_related(
+            "enterprise__county", "industry", "grade_before", "grade_after", "signed_by"
+        )
+        .order_by("-signed_at", "-id")
+    )
 
 
 def directly_gradable(*, viewer: User, uscc: str) -> Enterprise | None:

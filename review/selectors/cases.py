@@ -3,7 +3,7 @@ rectifications; the queue of each role; who signs and who is notified."""
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from declarations.models import Declaration, IndicatorRow
+from declarations.models import Declaration, Evidence, IndicatorRow
 from declarations.selectors import declaration_list
 from grading.jurisdiction import scope_to_viewer
 from grading.models import Region, User
@@ -16,6 +16,7 @@ from review.models import (
     Panel,
     PanelMember,
     Rectification,
+    RectificationPhoto,
     ReviewCase,
     VerificationPhoto,
 )
@@ -126,9 +127,11 @@ def declaration_photos(*, case: ReviewCase) -> QuerySet[VerificationPhoto]:
 
 
 def declaration_rectifications(*, case: ReviewCase) -> QuerySet[Rectification]:
-    return Rectification.objects.filter(
-        verification__case__declaration=case.declaration
-    ).select_related("verification", "followed_up_by")
+    return (
+        Rectification.objects.filter(verification__case__declaration=case.declaration)
+        .select_related("verification", "followed_up_by")
+        .prefetch_related("photos")
+    )
 
 
 def other_cases(*, case: ReviewCase) -> QuerySet[ReviewCase]:
@@ -175,6 +178,28 @@ def rectification_get(*, viewer: User, pk: int) -> Rectification:
 def approval_form_get(*, viewer: User, pk: int) -> ApprovalForm:
     qs = ApprovalForm.objects.select_related("opinion__case__declaration")
     return get_or_404(_in_viewers_cases(qs, viewer, "opinion__case"), pk)
+
+
+def rectification_photo_get(*, viewer: User, pk) -> RectificationPhoto:
+    qs = RectificationPhoto.objects.select_related("rectification__verification")
+    return get_or_404(_in_viewers_cases(qs, viewer, "rectification__verification__case"), pk)
+
+
+def case_evidence(*, case: ReviewCase) -> QuerySet[Evidence]:
+    """The current evidence of the case's declaration (the case's viewers read it: the panel's
+    experts included, who see nothing of the declarations stage otherwise)."""
+    return (
+        Evidence.objects.filter(declaration=case.declaration, replaced_by__isnull=True)
+        .select_related("indicator_row__category")
+        .order_by("section", "indicator_row__seq", "id")
+    )
+
+
+def case_evidence_get(*, viewer: User, case_pk, pk) -> Evidence:
+    """One evidence file of a case the viewer may see (a panel expert: only its cases'); the
+    same 404 for a missing file, another declaration's, or a case out of reach."""
+    case = case_get(viewer=viewer, pk=case_pk)
+    return get_or_404(Evidence.objects.filter(declaration=case.declaration), pk)
 
 
 def photo_get(*, viewer: User, pk: int) -> VerificationPhoto:

@@ -27,6 +27,7 @@ from review.rules import allows, require
 from review.selectors.cases import city_staff_for, staff_of
 from review.services.annual import DIRECT_GRADING_REF
 from review.services.case_forms import case_form_request
+from review.services.case_opinions import case_opinion_create, panel_signers_check
 from review.services.decisions import PROVINCE_GRADES
 from review.services.downgrades import appeal_days, grade_ladder, graded_industries
 from review.services.panels import panel_problems
@@ -371,21 +372,10 @@ def _check_outcome(appeal: Appeal, outcome: str, grade: Grade | None) -> None:
         )
 
 
-def _opinion(appeal, *, kind, outcome, grade, summary, conclusion, actor, signers) -> CaseOpinion:
-    if not summary.strip() or not conclusion.strip():
-        raise ValidationError(_("请填写复核情况和结论"))
-    opinion = CaseOpinion.objects.create(
-        appeal=appeal,
-        kind=kind,
-        outcome=outcome,
-        grade=grade,
-        summary=summary.strip(),
-        conclusion=conclusion.strip(),
-        signed_by=actor,
-        signed_at=timezone.now(),
+def _opinion(appeal, **signed) -> CaseOpinion:
+    return case_opinion_create(
+        case_field="appeal", case=appeal, missing_text=_("请填写复核情况和结论"), **signed
     )
-    opinion.signers.set(signers)
-    return opinion
 
 
 @transaction.atomic
@@ -410,20 +400,14 @@ def appeal_review_sign(
         raise ValidationError(problems)
     if appeal.opinions.filter(kind=Kind.SECOND_REVIEW).exists():
         raise ValidationError(_("专家组已签署复核意见"))
-    signers = list(dict.fromkeys(signers))
-    if actor not in signers:
-        raise ValidationError({"signers": _("提交人须为签署人之一")})
-    members = set(appeal.panel.memberships.values_list("expert_id", flat=True))
-    if not any(s.pk in members for s in signers):
-        raise ValidationError({"signers": _("复核专家意见须由专家组成员签署")})
-    for s in signers:
-        if not allows(s, "review.sign_appeal_review", appeal):
-            raise ValidationError(
-                {
-                    "signers": _("%(name)s 不是本案专家组成员或市级工作人员")
-                    % {"name": s.display_name}
-                }
-            )
+    signers = panel_signers_check(
+        actor=actor,
+        signers=signers,
+        panel=appeal.panel,
+        perm="review.sign_appeal_review",
+        obj=appeal,
+        member_needed=_("复核专家意见须由专家组成员签署"),
+    )
     _check_outcome(appeal, outcome, grade)
     opinion = _opinion(
         appeal,

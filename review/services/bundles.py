@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from pypdf import PdfReader, PdfWriter
 
 from core.audit import event_record
+from core.jobs import broker_check, job_enqueue
 from grading.models import Region, User
 from review.models import ApprovalForm, ApprovalFormBundle, Opinion
 from review.rules import require
@@ -61,6 +62,7 @@ def bundle_request(*, actor: User, region: Region, year: int, month: int) -> App
     today = timezone.localdate()
     if (year, month) > (today.year, today.month):
         raise ValidationError({"month": _("不能生成未来月份的审核意见表")})
+    broker_check()
     bundle = ApprovalFormBundle.objects.create(
         region=region, year=year, month=month, requested_by=actor
     )
@@ -73,7 +75,7 @@ def bundle_request(*, actor: User, region: Region, year: int, month: int) -> App
     )
     from review.tasks import render_bundle  # the worker's task imports the services
 
-    transaction.on_commit(lambda: render_bundle.delay(bundle.pk))
+    transaction.on_commit(lambda: job_enqueue(render_bundle, bundle.pk))
     return bundle
 
 

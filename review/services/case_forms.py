@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import event_record
+from core.jobs import job_enqueue
 from grading.models import User
 from review.models import CaseOpinion, CaseOpinionForm
 from review.rules import require
@@ -42,7 +43,7 @@ def case_form_request(*, actor: User, opinion: CaseOpinion) -> CaseOpinionForm:
         )
     from review.tasks import render_case_form  # the worker's task imports the services
 
-    transaction.on_commit(lambda: render_case_form.delay(form.pk))
+    transaction.on_commit(lambda: job_enqueue(render_case_form, form.pk))
     return form
 
 

@@ -32,6 +32,12 @@ from review.rules import allows, require
 from review.selectors.cases import city_staff_for, province_staff_for
 from review.services.eligibility import case_eligibility_recheck, decision_eligibility_gate
 from review.services.forms import approval_form_request
+from review.services.guarantee import (
+    guarantee_county_due,
+    guarantee_decision_check,
+    guarantee_granted_send,
+    is_guarantee_case,
+)
 from review.services.panels import expert_refusals, panel_refusals
 
 # Grades the province decides (R-REV-1, R-REV-3, R-PUB-1); the city decides the rest.
@@ -264,7 +270,8 @@ def _check_grade(dt: DecisionType, case: ReviewCase, grade: Grade | None, verdic
     requested = case.declaration.requested_grade
     if grade.severity < requested.severity:
         raise ValidationError({"grade": _("审核等级不能高于企业自评估等级")})
-    if dt.decision == D.DECIDE and grade.code in PROVINCE_GRADES:
+    # R-GUAR-3: the city decides a guarantee case whatever its grade.
+    if dt.decision == D.DECIDE and grade.code in PROVINCE_GRADES and not is_guarantee_case(case):
         raise ValidationError(
             {"grade": _("市级认定C级及以下；A、B（含B-）级、引领性须报省级复核（R-REV-3）")}
         )
@@ -388,6 +395,8 @@ def _review_sign(
     _check_four_eyes(dt, case, signers)
     _check_verdicts(dt, case, verdicts)
     _check_grade(dt, case, grade, verdicts)
+    if dt.stage == Stage.CITY and is_guarantee_case(case):
+        guarantee_decision_check(case, dt.decision)
     if dt.stage == Stage.CITY and dt.decision in (D.FORWARD, D.DECIDE):
         _check_city_onsite(case)
     today = on or timezone.localdate()
@@ -442,6 +451,8 @@ def _review_sign(
             source_ref=declaration.number,
             reason=conclusion,
         )
+        if is_guarantee_case(case):
+            guarantee_granted_send(case=case, actor=actor)
     event_record(
         code=dt.audit,
         actor=actor,
@@ -485,7 +496,9 @@ def first_review_open(*, actor: User, declaration: Declaration) -> ReviewCase:
     case = ReviewCase.objects.create(
         declaration=declaration,
         version=version,
-        county_due=county_due(timezone.localdate(version.submitted_at)),
+        county_due=guarantee_county_due(declaration.year)
+        if declaration.control_type == Declaration.ControlType.GUARANTEE
+        else county_due(timezone.localdate(version.submitted_at)),
         reached_stage_at=timezone.now(),
     )
     # R-ELIG-1..3: what happened since submission may bar the grade; then it goes back.

@@ -41,6 +41,7 @@ from review.models import CaseOpinion, DowngradeCase, DowngradeTrigger, Panel, P
 from review.rules import allows, require
 from review.selectors.cases import city_staff_for, staff_of
 from review.services.case_forms import case_form_request
+from review.services.case_opinions import case_opinion_create, panel_signers_check
 from review.services.panels import panel_problems
 
 Reason = DowngradeCase.Reason
@@ -54,11 +55,19 @@ REASON_OF_VIOLATION = {
     ViolationRecord.Kind.SECRET_DISCHARGE: Reason.SECRET_DISCHARGE,
     ViolationRecord.Kind.TREATMENT_NOT_RUNNING: Reason.TREATMENT_NOT_RUNNING,
 }
+#: Reasons an expert second review looks into before the county decides (R-DYN-1; a change
+#: of equipment or facilities re-reviewed as R-ELIG-5 asks).
+SECOND_REVIEW_REASONS = (Reason.INSPECTION, Reason.CHANGE)
 #: Reasons a bureau reports by hand; violations come in through their records.
 REPORTED_REASONS = {
     Reason.INSPECTION: DowngradeTrigger.Source.INSPECTION,
     Reason.PUBLIC_REPORT: DowngradeTrigger.Source.PUBLIC_REPORT,
     Reason.ALERT_MEASURE: DowngradeTrigger.Source.ALERT,
+}
+#: Reasons other services open a case for, with the source they record.
+SOURCE_OF_REASON = {
+    **REPORTED_REASONS,
+    Reason.CHANGE: DowngradeTrigger.Source.CHANGE_REPORT,
 }
 
 
@@ -159,19 +168,19 @@ def downgrade_case_open(
             enterprise=enterprise,
             industry=industry or graded[0].industry,
             reasons=[reason],
-            needs_second_review=reason == Reason.INSPECTION,
+            needs_second_review=reason in SECOND_REVIEW_REASONS,
             opened_by=recorder,
         )
         case.number = f"DG{timezone.localdate().year}{case.pk:06d}"
         case.save(update_fields=["number"])
     elif reason not in case.reasons:
         case.reasons = [*case.reasons, reason]
-        case.needs_second_review = case.needs_second_review or reason == Reason.INSPECTION
+        case.needs_second_review = case.needs_second_review or reason in SECOND_REVIEW_REASONS
         case.save(update_fields=["reasons", "needs_second_review"])
     trigger = DowngradeTrigger.objects.create(
         case=case,
         reason=reason,
-        source=REPORTED_REASONS.get(reason, DowngradeTrigger.Source.VIOLATION),
+        source=SOURCE_OF_REASON.get(reason, DowngradeTrigger.Source.VIOLATION),
         violation=violation,
         reference=reference.strip(),
         occurred_on=occurred_on,
@@ -336,23 +345,10 @@ def outcome_changes(
     return changes
 
 
-def _signed_opinion(
-    case, *, kind, outcome, grade, summary, conclusion, actor, signers
-) -> CaseOpinion:
-    if not summary.strip() or not conclusion.strip():
-        raise ValidationError(_("请填写核查情况和结论"))
-    opinion = CaseOpinion.objects.create(
-        downgrade_case=case,
-        kind=kind,
-        outcome=outcome,
-        grade=grade,
-        summary=summary.strip(),
-        conclusion=conclusion.strip(),
-        signed_by=actor,
-        signed_at=timezone.now(),
+def _signed_opinion(case, **signed) -> CaseOpinion:
+    return case_opinion_create(
+        case_field="downgrade_case", case=case, missing_text=_("请填写核查情况和结论"), **signed
     )
-    opinion.signers.set(signers)
-    return opinion
 
 
 @transaction.atomic
@@ -375,20 +371,14 @@ def downgrade_second_review_sign(
     problems = downgrade_panel_problems(case)
     if problems:
         raise ValidationError(problems)
-    signers = list(dict.fromkeys(signers))
-    if actor not in signers:
-        raise ValidationError({"signers": _("提交人须为签署人之一")})
-    members = set(case.panel.memberships.values_list("expert_id", flat=True))
-    if not any(s.pk in members for s in signers):
-        raise ValidationError({"signers": _("二次审核意见须由专家组成员签署")})
-    for s in signers:
-        if not allows(s, "review.sign_second_review", case):
-            raise ValidationError(
-                {
-                    "signers": _("%(name)s 不是本案专家组成员或市级工作人员")
-                    % {"name": s.display_name}
-                }
-            )
+    signers = panel_signers_check(
+        actor=actor,
+        signers=signers,
+        panel=case.panel,
+        perm="review.sign_second_review",
+        obj=case,
+        member_needed=_("二次审核意见须由专家组成员签署"),
+    )
     outcome_changes(case, outcome, grade, timezone.localdate())
     opinion = _signed_opinion(
         case,

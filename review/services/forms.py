@@ -10,6 +10,7 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from core.audit import event_record
+from core.jobs import broker_check, job_enqueue
 from grading.models import User
 from review.models import ApprovalForm, Opinion
 from review.rules import require
@@ -48,7 +49,7 @@ def approval_form_request(*, actor: User, opinion: Opinion) -> ApprovalForm | No
         )
     from review.tasks import render_approval_form  # the worker's task imports the services
 
-    transaction.on_commit(lambda: render_approval_form.delay(form.pk))
+    transaction.on_commit(lambda: job_enqueue(render_approval_form, form.pk))
     return form
 
 
@@ -58,4 +59,5 @@ def approval_form_rerequest(*, actor: User, opinion: Opinion) -> ApprovalForm:
     require(actor, "review.rerender_approval_form", opinion.case)
     if opinion.kind not in FORM_KINDS:
         raise ValidationError(_("该类意见不生成审核意见表"))
+    broker_check()
     return approval_form_request(actor=actor, opinion=opinion)

@@ -18,6 +18,7 @@ from review.models import (
     OnSiteVerification,
     Opinion,
     Rectification,
+    RectificationPhoto,
     ReviewCase,
     VerificationPhoto,
 )
@@ -26,6 +27,7 @@ from review.services.forms import approval_form_request
 from review.services.panels import panel_refusals
 
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
+MAX_RECTIFICATION_PHOTOS = 10
 
 
 @transaction.atomic
@@ -158,8 +160,11 @@ def onsite_record(
 
 
 @transaction.atomic
-def rectification_report(*, actor: User, rectification: Rectification, note: str) -> Rectification:
-    """The enterprise states what it rectified."""
+def rectification_report(
+    *, actor: User, rectification: Rectification, note: str, photos: list | None = None
+) -> Rectification:
+    """The enterprise states what it rectified (R-DECL-6), with photos if it has them: JPG or
+    PNG, checked by their content like every upload, at most ``MAX_RECTIFICATION_PHOTOS``."""
     r = (
         Rectification.objects.select_for_update()
         .select_related("verification__case__declaration__enterprise")
@@ -170,15 +175,40 @@ def rectification_report(*, actor: User, rectification: Rectification, note: str
         raise ValidationError(_("该项整改已核实"))
     if not note.strip():
         raise ValidationError({"note": _("请说明整改情况")})
+    photos = list(photos or [])
+    if len(photos) + r.photos.count() > MAX_RECTIFICATION_PHOTOS:
+        raise ValidationError({"photos": _("每项整改最多上传%d张照片") % MAX_RECTIFICATION_PHOTOS})
+    checked = []
+    for upload in photos:
+        result = validate_upload(
+            upload, original_name=getattr(upload, "name", ""), max_bytes=MAX_PHOTO_BYTES
+        )
+        if result.kind not in ("jpeg", "png"):
+            raise ValidationError({"photos": _("整改照片仅支持 JPG、PNG 格式")})
+        checked.append((upload, result))
     r.enterprise_note = note.strip()
     r.status = Rectification.Status.DONE
     r.save(update_fields=["enterprise_note", "status"])
+    for upload, result in checked:
+        photo = RectificationPhoto(
+            rectification=r,
+            name=result.safe_name[:200],
+            extension=result.extension,
+            content_type=result.content_type,
+            size=result.size,
+            sha256=result.sha256,
+            uploaded_by=actor,
+        )
+        photo.file.save(f"photo{result.extension}", upload, save=False)
+        photo.save()
     event_record(
         code="review.rectification.reported",
         actor=actor,
         target=r.verification.case.declaration,
-        summary=_("填报整改情况：%s") % r.requirement[:40],
+        summary=_("填报整改情况：%s") % r.requirement[:40]
+        + (_("（附照片%d张）") % len(checked) if checked else ""),
         reason=note,
+        data={"photos": len(checked)},
     )
     return r
 

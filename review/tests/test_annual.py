@@ -6,14 +6,18 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import Client
 
-from core.models import Notification
-from declarations.models import Declaration
+from core.models import AuditEvent, Notification
+from declarations.models import Batch, Declaration
 from grading.models import Enterprise, EnterpriseIndustry, GradeRecord
 from grading.services.grades import grade_record_add
-from review.selectors.annual import reapplication_due
+from review import tasks
+from review.models import ReapplicationReminder
+from review.selectors.annual import reapplication_due, reapplication_overdue
 from review.services import annual
 from review.tests import builders
+from review.tests.api_client import client_for
 from tests import declaration_builders, factories
 
 pytestmark = pytest.mark.django_db
@@ -128,3 +132,119 @@ def test_county_direct_grading_is_refused_for_others(county_user, other_county_u
         with pytest.raises(PermissionDenied):
             direct(actor, small)
     assert not GradeRecord.objects.filter(enterprise__in=[small, regular]).exists()
+
+
+# --- R-REV-11: reminders before the batch deadline, the county's decision after it --------
+
+
+def batch_for(industry_code: str, deadline: datetime.date) -> Batch:
+    batch = Batch.objects.create(year=deadline.year, name="测试批次", deadline=deadline)
+    batch.categories.add(builders.industry(industry_code).category)
+    return batch
+
+
+def test_r_rev_11_reminders_before_the_batch_deadline_are_sent_once_each(
+    time_machine, django_capture_on_commit_callbacks, mailoutbox
+):
+    due = graded("A", datetime.date(2025, 7, 1))
+    user = factories.enterprise_user(due)
+    user.email = "ent@example.cn"
+    user.save()
+    batch_for("N31", datetime.date(2026, 4, 1))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert annual.reapplication_remind(year=2026) == 2  # yearly, and 30 days before
+    rounds = set(ReapplicationReminder.objects.values_list("round", flat=True))
+    assert rounds == {"yearly", "month_before"}
+    assert len(mailoutbox) == 2 and "2026-04-01前" in mailoutbox[0].body + mailoutbox[1].body
+    assert AuditEvent.objects.filter(code="review.reapply.reminded").count() == 2
+    # A repeated beat run (or a redelivered task) sends nothing again.
+    assert annual.reapplication_remind(year=2026) == 0
+    assert tasks.remind_reapplications(2026) == 0
+    time_machine.move_to(datetime.datetime(2026, 3, 27, 9, 0, tzinfo=SHANGHAI), tick=False)
+    assert annual.reapplication_remind(year=2026) == 1  # 7 days before
+    time_machine.move_to(datetime.datetime(2026, 4, 2, 9, 0, tzinfo=SHANGHAI), tick=False)
+    assert annual.reapplication_remind(year=2026) == 0  # the deadline has passed
+    assert Notification.objects.filter(recipient=user, code=REMINDER).count() == 3
+
+
+def test_r_rev_11_beat_runs_the_reminder_daily(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["remind-reapplications"]
+    assert entry["task"] == "review.tasks.remind_reapplications"
+    assert entry["schedule"].day_of_month == set(range(1, 32))
+
+
+def test_r_rev_11_county_decides_on_those_overdue_keep_or_lose(
+    county_user, second_county_user, other_county_user
+):
+    batch_for("N31", datetime.date(2026, 3, 1))
+    keep = graded("A", datetime.date(2025, 7, 1))
+    lose = graded("B", datetime.date(2025, 7, 1))
+    n31 = builders.industry("N31")
+    overdue = reapplication_overdue(viewer=county_user, year=2026, today=datetime.date(2026, 3, 10))
+    assert {r.enterprise for r in overdue} == {keep, lose}
+
+    def decide(actor, ent, outcome="keep", reason="已列入技改计划，暂予保留"):
+        return annual.reapplication_decide(
+            actor=actor, enterprise=ent, industry=n31, year=2026, outcome=outcome, reason=reason
+        )
+
+    with pytest.raises(PermissionDenied):
+        decide(other_county_user, keep)
+    with pytest.raises(ValidationError):
+        decide(county_user, keep, reason=" ")
+    kept = decide(county_user, keep)
+    assert (kept.grade_before.code, kept.grade_after.code, kept.signed_by) == (
+        "A",
+        "A",
+        county_user,
+    )
+    lost = decide(second_county_user, lose, "lose", "逾期未按现行指标重新申报")
+    row = EnterpriseIndustry.objects.get(enterprise=lose)
+    assert row.current_grade == lost.grade_after and lost.grade_after.code != "B"
+    record = GradeRecord.objects.get(enterprise=lose, effective_to__isnull=True)
+    assert record.source_ref == "2026年度未按期重新申报" and record.reason
+    assert EnterpriseIndustry.objects.get(enterprise=keep).current_grade.code == "A"
+    with pytest.raises(ValidationError):
+        decide(county_user, keep)  # decided once
+    assert not reapplication_due(year=2026).filter(enterprise__in=[keep, lose]).exists()
+    assert AuditEvent.objects.filter(code="review.reapply.decided").count() == 2
+
+
+def test_r_rev_11_not_yet_overdue_cannot_be_decided(county_user):
+    batch_for("N31", datetime.date(2026, 5, 1))
+    ent = graded("A", datetime.date(2025, 7, 1))
+    with pytest.raises(ValidationError):
+        annual.reapplication_decide(
+            actor=county_user,
+            enterprise=ent,
+            industry=builders.industry("N31"),
+            year=2026,
+            outcome="lose",
+            reason="逾期",
+        )
+
+
+def test_r_rev_11_reapplications_through_the_api_and_the_page(county_user, other_county_user):
+    batch_for("N31", datetime.date(2026, 3, 1))
+    ent = graded("A", datetime.date(2025, 7, 1))
+    api = client_for(county_user)
+    rows = api.get("/api/v1/review/reapplications/?year=2026").json()["results"]
+    assert [(r["enterprise"], r["overdue"], r["deadline"]) for r in rows] == [
+        (ent.pk, True, "2026-03-01")
+    ]
+    body = {"enterprise": ent.pk, "industry": "N31", "year": 2026, "outcome": "lose"}
+    other = client_for(other_county_user).post(
+        "/api/v1/review/reapplications/decide/", {**body, "reason": "逾期"}, format="json"
+    )
+    assert other.status_code == 404
+    blank = api.post("/api/v1/review/reapplications/decide/", {**body, "reason": ""}, format="json")
+    assert blank.status_code == 400
+    page = Client()
+    page.force_login(county_user)
+    assert "待决定等级" in page.get("/inbox/").content.decode()
+    html = page.get("/review/reapply/?year=2026").content.decode()
+    assert ent.name in html and "已逾期" in html and "签署" in html
+    response = page.post("/review/reapply/decide/", {**body, "reason": "逾期未申报"})
+    assert response.status_code == 302
+    html = page.get("/review/reapply/?year=2026").content.decode()
+    assert "逾期未申报" in html and "取消原等级" in html

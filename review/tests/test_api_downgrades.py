@@ -239,3 +239,25 @@ def test_r_dyn_1_the_pages_open_review_and_decide(
         ).status_code
         == 403
     )
+
+
+def test_r_dyn_1_an_alert_duty_links_to_the_open_form_filled_in(graded, county_user):
+    county = Client()
+    county.force_login(county_user)
+    html = county.get(
+        "/review/downgrades/",
+        {
+            "enterprise_uscc": graded.uscc,
+            "reason": "alert_measure",
+            "occurred_on": "2026-11-20",
+            "reference": "预警 #7",
+            "detail": "<b>红色预警期间未停产</b>",
+        },
+    ).content.decode()
+    assert f'value="{graded.uscc}"' in html
+    assert '<option value="alert_measure" selected>' in html
+    assert 'value="2026-11-20"' in html and "预警 #7" in html
+    assert "&lt;b&gt;红色预警期间未停产&lt;/b&gt;" in html
+    # A reason the county may not report by hand is not preselected.
+    html = county.get("/review/downgrades/", {"reason": "exceeding_limits"}).content.decode()
+    assert "selected>" not in html.split('name="reason"')[1].split("</select>")[0]

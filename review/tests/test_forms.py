@@ -271,7 +271,8 @@ def test_user_text_is_printed_literally_and_nothing_is_fetched(
     assert form.status == ApprovalForm.Status.READY
     text = compact(pdf_text(Path(form.file.path)))
     assert compact(hostile) in text
-    assert fetched and all(u.startswith("file:") and u.endswith("document.css") for u in fetched)
+    assert fetched and all(u.startswith("file:") and u.endswith(".css") for u in fetched)
+    assert {u.rsplit("/", 1)[1] for u in fetched} == {"document.css", "signed_form.css"}
 
 
 # --- R-REV-5: a new rendering is a new revision; signed files are never changed -------------

@@ -6,12 +6,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from core.audit import event_list_for
+from core.downloads import file_download
 from core.forms import add_service_errors, error_text
 from grading.models import Grade
 from review import forms as rforms
@@ -184,9 +185,11 @@ def appeal_detail(request, pk: int):
 @login_required
 def appeal_file_download(request, pk: int):
     row = appeal_file_get(viewer=request.user, pk=pk)
-    response = FileResponse(
-        row.file.open("rb"), as_attachment=True, content_type=row.content_type, filename=row.name
+    return file_download(
+        request,
+        target=row,
+        kind="appeal_file",
+        file=row.file.open("rb"),
+        content_type=row.content_type,
+        filename=row.name,
     )
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response

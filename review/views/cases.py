@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.audit import event_list_for
+from core.downloads import file_download
 from core.forms import error_text
 from declarations.selectors import declaration_get
 from review import forms as rforms
@@ -23,6 +24,7 @@ from review.selectors import cases as selectors
 from review.selectors.experts import panel_candidates
 from review.services import decisions, onsite, panels
 from review.services.forms import approval_form_rerequest, form_title
+from review.views.guarantee import co_review_context
 
 #: The permission behind each action of the case page.
 ACTION_PERMS = {
@@ -51,6 +53,7 @@ def queue(request):
         "review/queue.html",
         {
             "receives_submissions": allows(user, "declarations.receive_submissions"),
+            "sees_yearly_lists": allows(user, "review.view_guarantee_lists"),
             "waiting": waiting,
             "rows": rows,
             "page": page,
@@ -201,8 +204,10 @@ def case_detail(request, pk: int):
             "errors": errors,
             "error_action": action,
             "photos": selectors.declaration_photos(case=case),
+            "evidence": selectors.case_evidence(case=case),
             "events": event_list_for(case.declaration)[:100],
             "other_cases": selectors.other_cases(case=case),
+            "guarantee": co_review_context(user, case),
         },
     )
 
@@ -216,12 +221,17 @@ def rectification_action(request, pk: int):
     case = rectification.verification.case
     form = rforms.NoteForm(request.POST)
     form.is_valid()
-    if allows(user, "review.report_rectification", case):
-        service = onsite.rectification_report
-    else:
-        service = onsite.rectification_verify
+    note = form.cleaned_data.get("note", "")
     try:
-        service(actor=user, rectification=rectification, note=form.cleaned_data.get("note", ""))
+        if allows(user, "review.report_rectification", case):
+            onsite.rectification_report(
+                actor=user,
+                rectification=rectification,
+                note=note,
+                photos=request.FILES.getlist("photos"),
+            )
+        else:
+            onsite.rectification_verify(actor=user, rectification=rectification, note=note)
         messages.success(request, _("已保存"))
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, error_text(exc))
@@ -237,15 +247,46 @@ def approval_form_download(request, form_pk: int):
             status=409,
             content_type="text/plain; charset=utf-8",
         )
-    response = FileResponse(
-        form.file.open("rb"),
-        as_attachment=True,
+    return file_download(
+        request,
+        target=form,
+        kind="approval_form",
+        file=form.file.open("rb"),
         content_type="application/pdf",
         filename=f"{form_title(form.opinion)}-{form.opinion.case.declaration.number}"
         f"-{form.opinion.pk}-{form.revision}.pdf",
+        sha256=form.sha256,
+    )
+
+
+def _inline_file(field, content_type: str) -> FileResponse:
+    response = FileResponse(field.open("rb"), content_type=content_type)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+def rectification_photo_view(request, pk: int):
+    """Rectification photos are served only to those who can see the case."""
+    photo = selectors.rectification_photo_get(viewer=request.user, pk=pk)
+    return _inline_file(photo.file, photo.content_type)
+
+
+@login_required
+def case_evidence_download(request, pk: int, evidence_pk: int):
+    """The declaration's evidence for whoever sees the case: panel experts read the evidence
+    of the cases they sit on, and of no other."""
+    evidence = selectors.case_evidence_get(viewer=request.user, case_pk=pk, pk=evidence_pk)
+    response = FileResponse(
+        evidence.file.open("rb"),
+        as_attachment=evidence.kind not in ("pdf", "jpeg", "png"),
+        filename=evidence.original_name,
+        content_type=evidence.content_type,
     )
     response["Cache-Control"] = "private, no-store"
-    response["X-Checksum-SHA256"] = form.sha256
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
 
 

@@ -1,29 +1,34 @@
 """Pages of downgrade cases (R-DYN-1): the list with the county's form to report an
 inspection, a public report or an alert measure; a case's page with the city's panel, the
-second-review opinion, the county's four-eyes decision and the forms; form downloads."""
+second-review opinion, the county's four-eyes decision and the forms; form downloads; the
+re-review a county opens from a change report (R-ELIG-5)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.audit import event_list_for
+from core.downloads import file_download
 from core.forms import add_service_errors, error_text
+from declarations.forms import ChangeHandleForm
+from declarations.selectors import change_report_get
 from grading.models import Grade
 from review import forms as rforms
 from review.models import CaseOpinionForm, DowngradeCase
 from review.rules import allows
 from review.selectors import downgrades as selectors
 from review.selectors.experts import enterprise_in_reach_by_uscc, expert_suggestions_for
-from review.services import downgrades
+from review.services import change_reports, downgrades
 from review.services.case_forms import case_form_rerequest, case_form_title
 
 Stage = DowngradeCase.Stage
+PREFILL = ("enterprise_uscc", "reason", "occurred_on", "reference", "detail")
 
 
 @login_required
@@ -34,7 +39,12 @@ def downgrade_list_page(request):
     form = None
     if can_open:
         reasons = [(r, DowngradeCase.Reason(r).label) for r in downgrades.REPORTED_REASONS]
-        form = rforms.DowngradeOpenForm(request.POST or None, reasons=reasons)
+        # Other pages link here with the facts filled in (an alert's duty row: the enterprise,
+        # the reason, the alert's number and its dates); the county checks and submits.
+        prefill = {k: request.GET[k][:300] for k in PREFILL if request.GET.get(k)}
+        if prefill.get("reason") not in downgrades.REPORTED_REASONS:
+            prefill.pop("reason", None)
+        form = rforms.DowngradeOpenForm(request.POST or None, reasons=reasons, initial=prefill)
     if request.method == "POST":
         if form is None:
             raise PermissionDenied(_("只有企业所属县级生态环境部门可以立案降级处理"))
@@ -187,12 +197,32 @@ def case_form_download(request, form_pk: int):
             status=409,
             content_type="text/plain; charset=utf-8",
         )
-    response = FileResponse(
-        form.file.open("rb"),
-        as_attachment=True,
+    return file_download(
+        request,
+        target=form,
+        kind="case_form",
+        file=form.file.open("rb"),
         content_type="application/pdf",
         filename=f"{title}-{form.opinion.subject.number}-{form.revision}.pdf",
+        sha256=form.sha256,
     )
-    response["Cache-Control"] = "private, no-store"
-    response["X-Checksum-SHA256"] = form.sha256
-    return response
+
+
+@login_required
+@require_http_methods(["POST"])
+def change_report_re_review(request, pk: int):
+    """R-ELIG-5: the county opens a re-review of a change report from the report's page."""
+    report = change_report_get(viewer=request.user, pk=pk)
+    form = ChangeHandleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, error_text(form))
+        return redirect("declarations:change", pk=report.pk)
+    try:
+        case = change_reports.change_report_re_review(
+            actor=request.user, report=report, note=form.cleaned_data["note"]
+        )
+    except ValidationError as exc:
+        messages.error(request, error_text(exc))
+        return redirect("declarations:change", pk=report.pk)
+    messages.success(request, _("已启动复核：%s") % case.number)
+    return redirect("review:downgrade", pk=case.pk)

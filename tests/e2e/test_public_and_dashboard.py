@@ -12,6 +12,7 @@ from publication.models import PublicReport
 from publication.services import lists
 from publication.tests import builders
 from tests import factories
+from tests.e2e import accounts
 
 pytestmark = pytest.mark.e2e
 
@@ -89,11 +90,7 @@ def test_a_visitor_reads_the_ab_list_and_reports_an_enterprise(page, live_server
 
 
 def log_in(page, live_server, username: str) -> None:
-    page.goto(live_server.url + "/accounts/login/")
-    page.fill('input[name="username"]', username)
-    page.fill('input[name="password"]', factories.PASSWORD)
-    with page.expect_navigation():
-        page.click('form button[type="submit"]:has-text("登录")')
+    accounts.log_in(page, live_server.url, username)
 
 
 def test_province_staff_open_the_dashboard_and_drill_into_a_city(page, live_server, published):

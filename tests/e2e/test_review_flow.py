@@ -18,6 +18,7 @@ from grading.services.accounts import user_create
 from review.models import ReviewCase
 from review.services.pools import pool_member_add
 from tests import declaration_builders, factories
+from tests.e2e import accounts
 from tests.e2e.test_declaration_flow import png_bytes
 
 pytestmark = pytest.mark.e2e
@@ -109,11 +110,7 @@ def signed_in(browser, live_server, username):
     page = context.new_page()
     page.set_default_timeout(15_000)
     try:
-        page.goto(live_server.url + "/accounts/login/")
-        page.fill('input[name="username"]', username)
-        page.fill('input[name="password"]', factories.PASSWORD)
-        with page.expect_navigation():
-            page.click('form button[type="submit"]:has-text("登录")')
+        accounts.log_in(page, live_server.url, username)
         assert "/accounts/login" not in page.url, page.url
         yield page
     finally:

@@ -1,4 +1,4 @@
-"""The enterprise's side of the flow: declarations, their sections, indicator rows, evidence
+"""Declarations, their sections, indicator rows, evidence
 and frozen versions. A declaration's life is a django-fsm-2 state field changed only by
 services (``declarations.services``)."""
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('emergency_list', '0002_entry_process_industry_grade_emission_basis'),
+        ('emergency_list', '0006_merge_alert_duty_rows_and_list_versions'),
         ('grading', '0004_merge_lowering_records_and_violation_kinds'),
     ]
 

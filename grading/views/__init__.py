@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -18,10 +17,10 @@ from core.models import Notification
 from core.notifications import unread_for
 from grading import selectors
 from grading.forms import (
+    AuditFilterForm,
     EnterpriseFilterForm,
     EnterpriseForm,
     IndustryFormSet,
-    LoginForm,
     RegistrationDecisionForm,
     RegistrationForm,
     ViolationForm,
@@ -44,11 +43,6 @@ from grading.services.grades import enterprise_managed_grade
 def _require_perm(user: User, perm: str, obj=None) -> None:
     if not allows(user, perm, obj):
         raise PermissionDenied
-
-
-class LoginView(auth_views.LoginView):
-    form_class = LoginForm
-    redirect_authenticated_user = True
 
 
 def healthz(request):
@@ -135,6 +129,8 @@ def enterprise_detail(request, pk: int):
             "can_record_violation": allows(user, "grading.record_violation", enterprise),
             "can_revoke_violation": allows(user, "grading.revoke_violation", enterprise),
             "violation_form": ViolationForm(),
+            # Sections the stages above add (a pending change report, R-ELIG-5).
+            "sections": collect("enterprise_sections", user, enterprise),
         },
     )
 
@@ -335,3 +331,22 @@ def industry_detail(request, code: str):
         ]
         tables.append({"set": s, "grades": grades, "rows": table})
     return render(request, "grading/industry_detail.html", {"industry": industry, "tables": tables})
+
+
+@login_required
+def audit_trail(request):
+    """The audit trail with filters (三员分立: the audit administrator reads all of it, the
+    security administrator its account-security events)."""
+    form = AuditFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    events = selectors.audit_event_list(
+        viewer=request.user, **{k: v for k, v in filters.items() if v}
+    )
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "grading/audit_trail.html",
+        {"form": form, "page": page, "query": query.urlencode()},
+    )
