@@ -88,6 +88,15 @@ class MeasureTemplate(models.Model):
     )
     text = models.TextField(_("措施原文"))
     source = models.CharField(_("来源"), max_length=300, blank=True)
+    guideline_version = models.ForeignKey(
+        "grading.GuidelineVersion",
+        verbose_name=_("指南版本"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("行业措施表所依据的技术指南版本；为空表示平台随附的措施"),
+    )
 
     class Meta:
         verbose_name = _("减排措施模板")

@@ -15,6 +15,7 @@ import rules
 
 from emergency_list.jurisdiction import alert_cities_for, list_scopes_for
 from grading.rules import (
+    is_admin,
     is_bureau_staff,
     is_city_or_above,
     is_own_enterprise,
@@ -98,3 +99,5 @@ rules.add_perm("emergency_list.view_excel_job", is_bureau_staff & job_scope_is_i
 rules.add_perm("emergency_list.export_list", is_bureau_staff & scope_is_in_reach)
 rules.add_perm("emergency_list.import_list", is_bureau_staff & region_is_in_reach)
 rules.add_perm("emergency_list.confirm_import", is_bureau_staff & job_county_is_in_reach)
+#: R-LIST-8: the administrator keeps the industries' measure tables, per guideline version.
+rules.add_perm("emergency_list.edit_measure_tables", is_admin)

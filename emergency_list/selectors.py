@@ -20,12 +20,14 @@ from emergency_list.models import (
     Alert,
     AlertDuty,
     AlertDutyProcess,
+    AlertLevel,
     CountyListVersion,
     EntryDocument,
     EntryMeasure,
     EntryProcess,
     ExcelJob,
     ListEntry,
+    MeasureTemplate,
     TransportRule,
 )
 from emergency_list.services.documents import KINDS, documents_list
@@ -37,10 +39,11 @@ from emergency_list.services.history import (
     snapshot_diff,
     version_snapshot,
 )
+from emergency_list.services.measures import applies
 from emergency_list.services.ratios import POLLUTANTS
 from emergency_list.services.rounds import contents_diff, version_content
 from grading.jurisdiction import county_units_for, scope_to_viewer
-from grading.models import Region, User
+from grading.models import IndicatorSet, Region, User
 from grading.rules import allows
 
 # --- entries ---------------------------------------------------------------------------------
@@ -453,3 +456,40 @@ def excel_job_get(*, viewer: User, pk: int) -> ExcelJob:
     if not allows(viewer, "emergency_list.view_excel_job", job):
         raise Http404
     return job
+
+
+def measure_completeness() -> list[dict]:
+    """Per industry and guideline version (each indicator set), which measures are missing
+    (R-LIST-8): no measure table of the industry for the version (the list then uses the local
+    general pattern), or grades of the scheme without a measure at some alert level. Three
+    queries."""
+    sets = list(
+        IndicatorSet.objects.select_related("industry__category", "guideline_version", "scheme")
+        .prefetch_related("scheme__grades")
+        .order_by("industry__category__seq", "industry__seq", "industry__code", "effective_from")
+    )
+    tables: dict[tuple, list[MeasureTemplate]] = {}
+    for t in MeasureTemplate.objects.filter(industry__isnull=False):
+        tables.setdefault((t.industry_id, t.guideline_version_id), []).append(t)
+    out = []
+    for s in sets:
+        own = tables.get((s.industry_id, s.guideline_version_id))
+        shipped = not own and bool(tables.get((s.industry_id, None)))
+        rows = own or tables.get((s.industry_id, None)) or []
+        missing = [
+            f"{g.name}/{level.label}"
+            for g in s.scheme.ordered_grades()
+            for level in AlertLevel
+            if not any(t.grade_id == g.pk and applies(t, level) for t in rows)
+        ]
+        out.append(
+            {
+                "set": s,
+                "table": bool(own),
+                "shipped": shipped,
+                "count": len(rows),
+                "missing": missing if rows else [],
+                "empty": not rows,
+            }
+        )
+    return out

@@ -50,7 +50,6 @@ class Column:
     # False: filled from master data and the latest decided declaration (reference/domain.md
     # §6(d)); an import does not write them back.
     stored: bool = True
-    places: int | None = None  # the figure's precision in print
 
 
 def _columns() -> tuple[Column, ...]:
@@ -70,8 +69,8 @@ def _columns() -> tuple[Column, ...]:
         Column("uscc", "统一社会信用代码", g1, 21, enterprise=True),
         Column("permit", "排污许可证编号", g1, 20, enterprise=True, stored=False),
         Column("address", "详细地址", g1, 30, enterprise=True),
-        Column("longitude", "经度", g1, 11, enterprise=True, number=True, places=6),
-        Column("latitude", "纬度", g1, 11, enterprise=True, number=True, places=6),
+        Column("longitude", "经度", g1, 11, enterprise=True, number=True),
+        Column("latitude", "纬度", g1, 11, enterprise=True, number=True),
         Column("gbt4754", "行业类别代码", g2, 12, enterprise=True),
         Column("industry", "所属重点行业", g2, 16, enterprise=True),
         Column("grade", "绩效等级", g2, 10, enterprise=True),
@@ -83,9 +82,9 @@ def _columns() -> tuple[Column, ...]:
         Column("operating_days", "年生产天数", g2, 8, enterprise=True, number=True),
         Column("line", "生产线", g3, 16),
         Column("products", "主要产品", g3, 16),
-        Column("capacity", "设计产能", g3, 10, number=True, places=2),
+        Column("capacity", "设计产能", g3, 10, number=True),
         Column("capacity_unit", "产能单位", g3, 8),
-        Column("output", "实际产量（前一年）", g3, 10, number=True, stored=False, places=2),
+        Column("output", "实际产量（前一年）", g3, 10, number=True, stored=False),
         Column("basis", "减排基准", g3, 18, stored=False),
         Column("process", "涉气工序", g3, 14),
         Column("process_industry", "工序所属行业", g3, 12, stored=False),
@@ -93,12 +92,12 @@ def _columns() -> tuple[Column, ...]:
         Column("equipment", "主要设备", g3, 20),
         Column("fuel", "燃料类型及用量", g3, 16, enterprise=True, stored=False),
     ]
-    cols += [Column(p, POLLUTANT_LABELS[p], g4, 10, number=True, places=4) for p in POLLUTANTS]
+    cols += [Column(p, POLLUTANT_LABELS[p], g4, 10, number=True) for p in POLLUTANTS]
     for level in PRINT_ORDER:
         g = LEVEL_GROUPS[level]
         cols += [
             Column(f"{level}_action", "措施类型", g, 10),
-            Column(f"{level}_ratio", "停限产比例（%）", g, 9, number=True, places=2),
+            Column(f"{level}_ratio", "停限产比例（%）", g, 9, number=True),
             Column(f"{level}_transport", "运输管控", g, 16),
             Column(f"{level}_text", "减排措施", g, 40),
         ]
@@ -109,7 +108,6 @@ def _columns() -> tuple[Column, ...]:
                 g,
                 11,
                 number=True,
-                places=4,
             )
             for p in POLLUTANTS
         ]
@@ -122,7 +120,6 @@ def _columns() -> tuple[Column, ...]:
                 enterprise=True,
                 number=True,
                 stored=False,
-                places=1,
             )
         )
     cols += [

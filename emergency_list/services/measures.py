@@ -7,6 +7,7 @@ from pathlib import Path
 
 import yaml
 from django.db import transaction
+from django.utils import timezone
 
 from emergency_list.models import (
     ACTION_RANK,
@@ -16,6 +17,7 @@ from emergency_list.models import (
     TransportRule,
 )
 from grading.models import Grade, Industry
+from grading.selectors import indicator_set_in_force
 from grading.services.grades import industry_lowest_grade
 
 GRADING_DATA = Path(__file__).resolve().parents[2] / "grading" / "data" / "measures"
@@ -44,6 +46,7 @@ class TemplateIndex:
     def __init__(self) -> None:
         self.by_key: dict[tuple, list[MeasureTemplate]] = {}
         self._lowest: dict[int, Grade] = {}
+        self._version: dict[int, int | None] = {}
         for t in MeasureTemplate.objects.all():
             self.by_key.setdefault((t.industry_id, t.grade_id), []).append(t)
 
@@ -56,10 +59,27 @@ class TemplateIndex:
     def for_level(
         self, *, industry_id: int | None, grade_id: int, level: str
     ) -> list[MeasureTemplate]:
-        """The industry's own templates for the grade, else the local general pattern."""
-        own = self.by_key.get((industry_id, grade_id))
+        """The industry's own templates for the grade — the measure table of the guideline
+        version in force for it, else the shipped ones — else the local general pattern."""
+        own = self.by_key.get((industry_id, grade_id)) or []
+        if own:
+            version = self.version_in_force(industry_id)
+            chosen = [t for t in own if version and t.guideline_version_id == version]
+            own = chosen or [t for t in own if t.guideline_version_id is None]
         pool = own if own else self.by_key.get((None, grade_id), [])
         return [t for t in pool if applies(t, level)]
+
+    def version_in_force(self, industry_id: int) -> int | None:
+        """The guideline version of the industry's indicator set in force today (R-GRADE-7)."""
+        if industry_id not in self._version:
+            industry = Industry.objects.filter(pk=industry_id).first()
+            found = (
+                indicator_set_in_force(industry=industry, on=timezone.localdate())
+                if industry
+                else None
+            )
+            self._version[industry_id] = found.guideline_version_id if found else None
+        return self._version[industry_id]
 
 
 def _level(value) -> str:
@@ -76,7 +96,9 @@ def templates_load_file(path: Path, *, industry: Industry | None = None) -> int:
     if industry is None and code and code != Industry.GENERAL_CODE:
         industry = Industry.objects.get(code=code)
     source = data.get("source_url") or data.get("source") or ""
-    MeasureTemplate.objects.filter(industry=industry, source=source[:300]).delete()
+    MeasureTemplate.objects.filter(
+        industry=industry, source=source[:300], guideline_version__isnull=True
+    ).delete()
     grades = {g.code: g for g in Grade.objects.all()}
     created = 0
     for row in data["measures"]:

@@ -12,6 +12,8 @@ from declarations.services import lifecycle
 from declarations.signals import guarantee_removed
 from emergency_list.models import Action, ListEntry
 from emergency_list.services.entries import entry_build
+from review.models import GuaranteeCoReview
+from review.services import guarantee
 from review.tests import builders
 from review.tests.builders import D
 from tests import declaration_builders
@@ -35,31 +37,39 @@ def n31_expert(db):
     return builders.expert("N31", pool="410100")
 
 
-def _decide_guarantee(enterprise_user, county_user, second_county_user, city_user, expert, pu):
+def _decide_guarantee(enterprise_user, county_user, second_county_user, city_user, expert):
     d = declaration_builders.draft(
         enterprise_user, grade="B", control_type="guarantee", guarantee_category="livelihood"
     )
     d = declaration_builders.complete(d, enterprise_user)
     lifecycle.declaration_submit(actor=enterprise_user, declaration=d)
     case = builders.open_case(county_user, Declaration.objects.get(pk=d.pk))
-    case = builders.to_province(
-        case,
-        county_signers=[county_user, second_county_user],
-        city_user=city_user,
-        panel_expert=expert,
-    )
-    builders.sign(case, pu, D.CONFIRM, grade_code="B")
+    builders.county_recommend(case, [county_user, second_county_user])
+    case = builders.refresh(case)
+    builders.city_ready_to_forward(case, city_user, expert)
+    case = builders.refresh(case)
+    # R-GUAR-3: the city decides a guarantee case after the four departments' joint review.
+    for department in GuaranteeCoReview.Department.values:
+        guarantee.guarantee_co_review_record(
+            actor=city_user,
+            case=case,
+            department=department,
+            verdict="signed",
+            signatory="张科长",
+            opinion="同意列为民生保障类",
+        )
+    builders.sign(case, city_user, D.DECIDE, grade_code="B")
     return Declaration.objects.get(pk=d.pk)
 
 
 def test_r_guar_4_decided_guarantee_declaration_sets_the_flag_and_removal_clears_it(
-    enterprise_user, county_user, second_county_user, city_user, province_user, n31_expert
+    enterprise_user, county_user, second_county_user, city_user, n31_expert
 ):
     declaration_builders.ensure_lines(enterprise_user.enterprise)
     entry = entry_build(year=YEAR, enterprise=enterprise_user.enterprise)
     assert not entry.is_guarantee
     declaration = _decide_guarantee(
-        enterprise_user, county_user, second_county_user, city_user, n31_expert, province_user
+        enterprise_user, county_user, second_county_user, city_user, n31_expert
     )
     assert declaration.status == Declaration.Status.DECIDED
     entry = ListEntry.objects.get(pk=entry.pk)
@@ -88,12 +98,10 @@ def test_r_guar_4_decided_guarantee_declaration_sets_the_flag_and_removal_clears
 
 
 def test_r_guar_4_an_entry_compiled_after_the_decision_starts_on_the_guarantee_class(
-    enterprise_user, county_user, second_county_user, city_user, province_user, n31_expert
+    enterprise_user, county_user, second_county_user, city_user, n31_expert
 ):
     declaration_builders.ensure_lines(enterprise_user.enterprise)
-    _decide_guarantee(
-        enterprise_user, county_user, second_county_user, city_user, n31_expert, province_user
-    )
+    _decide_guarantee(enterprise_user, county_user, second_county_user, city_user, n31_expert)
     ListEntry.objects.filter(enterprise=enterprise_user.enterprise).delete()
     entry = entry_build(year=YEAR, enterprise=enterprise_user.enterprise)
     assert entry.is_guarantee and "民生保障" in entry.guarantee_scope

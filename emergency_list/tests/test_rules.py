@@ -25,6 +25,7 @@ pytestmark = pytest.mark.django_db
 CITY_AND_ABOVE = {"city", "province", "admin"}
 CASES = [
     ("emergency_list.view_list", None, BUREAUS),
+    ("emergency_list.edit_measure_tables", None, {"admin"}),
     ("emergency_list.view_scope", "410184", XINZHENG),
     ("emergency_list.view_scope", "410100", CITY_AND_ABOVE),
     ("emergency_list.view_scope", "410000", {"province", "admin"}),
