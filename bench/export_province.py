@@ -8,12 +8,11 @@
    (emergency_list.services.bulk.entries_bulk_create), timing what it creates.
 2. Child process A: ``list_export`` of the province (database, rows, styles, merged enterprise
    cells, 汇总 sheet) into a file; wall time and peak resident memory of that process.
-3. Child process B, "openpyxl alone": the same cell values in the same layout (two header
-   rows, widths, frozen panes, the same styled enterprise cells, the same 汇总 rows) written by
-   a write-only openpyxl workbook with no database. The values come from reading A's file back
-   (read-only openpyxl); only the writing is timed. B writes no merged ranges (openpyxl's own
-   ``merged_cells`` cannot hold millions of ranges, see emergency_list.excel.workbook), so B is
-   a lower bound.
+3. Child process C reads A's cell values back (read-only openpyxl) into a stream of pickled
+   rows. Child process B, "openpyxl alone": the same cell values in the same layout (two
+   header rows, widths, frozen panes, the same styled enterprise cells, the same 汇总 rows)
+   written by a write-only openpyxl workbook with no database, reading C's stream; only the
+   writing is timed, and B's peak memory is the writer's (no reader of A's file in it).
 
 Each measurement runs in its own process so the two peaks are separate (ru_maxrss of the
 child). Prints both times, the ratio, both peaks, rows and file size.
@@ -22,6 +21,7 @@ child). Prints both times, the ratio, both peaks, rows and file size.
 import argparse
 import json
 import os
+import pickle
 import resource
 import subprocess
 import sys
@@ -77,9 +77,41 @@ def child_export(out: str, year: int) -> dict:
 # --- child B: openpyxl alone ---------------------------------------------------------------------
 
 
+def child_dump(source: str, dump: str, rows: int) -> dict:
+    """Child C: read A's cell values back (read-only openpyxl) into a stream of pickled rows,
+    so that B, the writer, is measured in a process that holds no reader."""
+    setup_django()
+    from openpyxl import load_workbook
+
+    from emergency_list.excel.layout import HEADER_ROWS, SHEET_LIST, SHEET_SUMMARY
+
+    src = load_workbook(source, read_only=True)
+    n = 0
+    with open(f"{dump}.list", "wb") as fh:
+        source_rows = src[SHEET_LIST].iter_rows(min_row=HEADER_ROWS + 1, values_only=True)
+        # islice: stop at the last row, before the reader parses A's <mergeCells>
+        for values in islice(source_rows, rows):
+            pickle.dump(values, fh)
+            n += 1
+    with open(f"{dump}.summary", "wb") as fh:
+        pickle.dump([list(r) for r in src[SHEET_SUMMARY].iter_rows(values_only=True)], fh)
+    src.close()
+    return {"rows": n}
+
+
+def _pickled_rows(path: str):
+    with open(path, "rb") as fh:
+        while True:
+            try:
+                yield pickle.load(fh)
+            except EOFError:
+                return
+
+
 def child_baseline(source: str, out: str, rows: int, enterprises: int, merges: bool = True) -> dict:
+    """Child B: the writer alone; ``source`` is C's dump, read as a stream (flat memory)."""
     setup_django()  # for the layout constants only; no query is made
-    from openpyxl import Workbook, load_workbook
+    from openpyxl import Workbook
     from openpyxl.cell.cell import WriteOnlyCell
     from openpyxl.worksheet.cell_range import CellRange
 
@@ -96,7 +128,6 @@ def child_baseline(source: str, out: str, rows: int, enterprises: int, merges: b
         sheet_setup,
     )
 
-    src = load_workbook(source, read_only=True)
     merged = merged_columns(enterprises)
     writing = 0.0
     t = time.perf_counter()
@@ -126,9 +157,7 @@ def child_baseline(source: str, out: str, rows: int, enterprises: int, merges: b
     uscc = COL["uscc"]
     n = 0
     group_start = None
-    source_rows = src[SHEET_LIST].iter_rows(min_row=HEADER_ROWS + 1, values_only=True)
-    # islice: stop at the last row, before the reader parses A's <mergeCells>
-    for values in islice(source_rows, rows):
+    for values in _pickled_rows(f"{source}.list"):
         values = list(values) + [None] * (NCOL - len(values))
         t = time.perf_counter()
         row_number = HEADER_ROWS + 1 + n
@@ -144,7 +173,8 @@ def child_baseline(source: str, out: str, rows: int, enterprises: int, merges: b
         ws.append(values)
         writing += time.perf_counter() - t
         n += 1
-    summary_rows = [list(r) for r in src[SHEET_SUMMARY].iter_rows(values_only=True)]
+    with open(f"{source}.summary", "rb") as fh:
+        summary_rows = pickle.load(fh)
     t = time.perf_counter()
     if group_start is not None:
         close_group(group_start, HEADER_ROWS + n)
@@ -153,7 +183,6 @@ def child_baseline(source: str, out: str, rows: int, enterprises: int, merges: b
         summary.append(r)
     wb.save(out)
     writing += time.perf_counter() - t
-    src.close()
     return {"seconds": writing, "peak_mib": peak_mib(), "rows": n}
 
 
@@ -211,7 +240,7 @@ def main() -> None:
     parser.add_argument("--enterprises", type=int, default=100_000)
     parser.add_argument("--year", type=int, default=time.localtime().tm_year)
     parser.add_argument("--rounds", type=int, default=2, help="alternating runs of each")
-    parser.add_argument("--child", choices=["export", "baseline"])
+    parser.add_argument("--child", choices=["export", "dump", "baseline"])
     parser.add_argument("--source")
     parser.add_argument("--out")
     parser.add_argument("--rows", type=int)
@@ -227,6 +256,9 @@ def main() -> None:
     if args.child == "export":
         print(json.dumps(child_export(args.out, args.year)))
         return
+    if args.child == "dump":
+        print(json.dumps(child_dump(args.source, args.out, args.rows)))
+        return
     if args.child == "baseline":
         result = child_baseline(
             args.source, args.out, args.rows, args.count, merges=not args.no_merges
@@ -236,16 +268,27 @@ def main() -> None:
     prepare(args.enterprises, args.year)
     folder = Path(tempfile.mkdtemp(prefix="bench-export-"))
     service_file, plain_file = folder / "province.xlsx", folder / "openpyxl-alone.xlsx"
+    dump_file = folder / "values"
     services, plains = [], []
     for n in range(1, args.rounds + 1):
         service = run_child(
             "--child", "export", "--out", str(service_file), "--year", str(args.year)
         )
+        run_child(
+            "--child",
+            "dump",
+            "--source",
+            str(service_file),
+            "--out",
+            str(dump_file),
+            "--rows",
+            str(service["rows"]),
+        )
         plain = run_child(
             "--child",
             "baseline",
             "--source",
-            str(service_file),
+            str(dump_file),
             "--out",
             str(plain_file),
             "--rows",
@@ -266,7 +309,7 @@ def main() -> None:
                 "baseline",
                 "--no-merges",
                 "--source",
-                str(service_file),
+                str(dump_file),
                 "--out",
                 str(plain_file),
                 "--rows",
@@ -302,7 +345,7 @@ def main() -> None:
     if args.keep:
         print(f"files kept in {folder}")
     else:
-        for f in (service_file, plain_file):
+        for f in (service_file, plain_file, *folder.glob("values.*")):
             f.unlink(missing_ok=True)
         folder.rmdir()
 
