@@ -317,3 +317,33 @@ def test_alert_whose_worker_died_is_failed_by_its_heartbeat(
     assert alert.finished_at is not None and not alert.duties.exists()
     page = _client(city_user).get(f"/list/alerts/{alert.pk}/").content.decode()
     assert jobs.WORKER_LOST in page
+
+
+def test_a_passing_fault_is_retried_and_the_job_waits_for_it(county_user, monkeypatch):
+    """A database restart mid-way: the task asks Celery to retry (autoretry_for with backoff);
+    the job stays 处理中 with its run's heartbeat moved past the backoff, not failed."""
+    from celery.exceptions import Retry
+    from django.db import OperationalError
+
+    def dropped(**kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(bundle_services, "bundle_build", dropped)
+    retried = []
+
+    def retry(*args, **kwargs):
+        retried.append(kwargs.get("exc"))
+        raise Retry()
+
+    task = bundle_tasks.build_bundle
+    monkeypatch.setattr(task, "retry", retry)
+    job = _job(county_user, ExcelJob.Kind.BUNDLE)
+    with pytest.raises(Retry):
+        task(job.pk)  # as a worker runs it (not eager)
+    assert len(retried) == 1 and isinstance(retried[0], OperationalError)
+    job.refresh_from_db()
+    assert job.status == ExcelJob.Status.RUNNING and not job.file
+    run = JobRun.objects.get(object_id=str(job.pk))
+    assert run.state == JobRun.State.RUNNING and run.heartbeat_at > timezone.now()
+    assert jobs.stalled_jobs_fail() == 0
+    assert not bundle_services.bundle_scratch_path(job.pk).exists()
