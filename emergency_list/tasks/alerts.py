@@ -9,7 +9,7 @@ import logging
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 
-from core.jobs import WORKER_LOST, JobKind, job_kind, job_run
+from core.jobs import FAILED, WORKER_LOST, JobKind, job_kind, job_run
 from emergency_list.models import Alert
 from emergency_list.services.alerts import alert_compute, alert_fail
 from emergency_list.tasks.retry import RETRY, TRANSIENT
@@ -52,7 +52,9 @@ def compute_alert(self, alert_pk: int) -> str:
         try:
             alert_compute(alert=alert)
         except TRANSIENT:
-            raise  # retried after a backoff (autoretry_for)
+            if _last_attempt(self):  # no retry follows: no duties of a half-done run
+                alert_fail(alert_pk=alert_pk, error=FAILED)
+            raise  # otherwise retried after a backoff (autoretry_for)
         except SoftTimeLimitExceeded:
             alert_fail(alert_pk=alert_pk, error="测算超时，未保存结果；请缩小预警范围后重试")
             return Alert.Status.FAILED
@@ -64,3 +66,8 @@ def compute_alert(self, alert_pk: int) -> str:
             )
             return Alert.Status.FAILED
         return Alert.Status.READY
+
+
+def _last_attempt(task) -> bool:
+    request = task.request
+    return bool(request.is_eager) or (request.retries or 0) >= task.max_retries

@@ -347,3 +347,20 @@ def test_a_passing_fault_is_retried_and_the_job_waits_for_it(county_user, monkey
     assert run.state == JobRun.State.RUNNING and run.heartbeat_at > timezone.now()
     assert jobs.stalled_jobs_fail() == 0
     assert not bundle_services.bundle_scratch_path(job.pk).exists()
+
+
+def test_alert_whose_last_retry_fails_keeps_no_duties(city_user, monkeypatch):
+    from celery.exceptions import Retry
+    from django.db import OperationalError
+
+    def dropped(*, alert):
+        Alert.objects.filter(pk=alert.pk).update(status=Alert.Status.RUNNING, progress=40)
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(alert_tasks, "alert_compute", dropped)
+    alert = _alert(city_user)
+    with pytest.raises((OperationalError, Retry)):  # eager: the retry is not run here
+        alert_tasks.compute_alert.apply(args=(alert.pk,))
+    alert.refresh_from_db()
+    assert alert.status == Alert.Status.FAILED and alert.error == jobs.FAILED
+    assert not alert.duties.exists()
