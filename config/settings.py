@@ -286,6 +286,7 @@ CELERY_TASK_ROUTES = {
     "publication.tasks.render_version_file": {"queue": "documents"},
     "emergency_list.tasks_excel.*": {"queue": "bulk"},
     "emergency_list.tasks.generate_list": {"queue": "bulk"},
+    "emergency_list.tasks.compute_alert": {"queue": "bulk"},
     "emergency_list.tasks_versions.export_version_diff": {"queue": "bulk"},
     "publication.tasks.render_export": {"queue": "bulk"},
 }

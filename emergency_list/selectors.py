@@ -8,12 +8,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from types import SimpleNamespace
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, Exists, IntegerField, OuterRef, Prefetch, QuerySet, Value, When
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from core import jobs
 from core.audit import event_list_for
+from core.models import JobRun
 from emergency_list.jurisdiction import alert_cities_for, list_scopes_for
 from emergency_list.models import (
     Action,
@@ -154,8 +157,11 @@ def entry_documents(*, viewer: User, entry: ListEntry) -> list[StoredDocument]:
     return out
 
 
-def entry_documents_pending(*, entry: ListEntry) -> bool:
-    """Whether documents were asked for after the newest one was stored (a worker is on it)."""
+def entry_documents_state(*, entry: ListEntry) -> SimpleNamespace:
+    """Where the entry's latest request for documents stands: ``pending`` while a worker has
+    not yet stored them (``progress`` once it runs), ``failed`` with a plain message when the
+    run ended without them (its worker died, or rendering failed)."""
+    state = SimpleNamespace(pending=False, progress=None, failed="")
     asked = (
         event_list_for(entry)
         .filter(code="list.documents.requested")
@@ -164,9 +170,54 @@ def entry_documents_pending(*, entry: ListEntry) -> bool:
         .first()
     )
     if asked is None:
-        return False
+        return state
     newest = entry.documents.order_by("-created_at").values_list("created_at", flat=True).first()
-    return newest is None or newest < asked
+    if newest is not None and newest >= asked:
+        return state
+    run = (
+        JobRun.objects.filter(
+            content_type=ContentType.objects.get_for_model(ListEntry),
+            object_id=str(entry.pk),
+            started_at__gte=asked,
+        )
+        .only("state", "progress", "message")
+        .first()
+    )
+    if run is not None and run.state in (JobRun.State.FAILED, JobRun.State.LOST):
+        # a Chinese message (worker lost, too many attempts) is shown as written; an
+        # exception's name is not for users
+        state.failed = run.message if run.message and not run.message.isascii() else jobs.FAILED
+        return state
+    if run is not None and run.state == JobRun.State.SUCCEEDED:
+        return state
+    state.pending = True
+    if run is not None:
+        state.progress = run.progress
+    return state
+
+
+def list_generate_state(*, county: Region, year: int) -> SimpleNamespace | None:
+    """The latest compiling of the county's list for ``year`` as its worker reports it:
+    ``running`` with ``progress``, ``failed`` with a plain message, or ``finished_at``."""
+    run = JobRun.objects.filter(
+        content_type=ContentType.objects.get_for_model(Region), object_id=f"{county.pk}-{year}"
+    ).first()
+    if run is None:
+        return None
+    failed = ""
+    if run.state in (JobRun.State.FAILED, JobRun.State.LOST):
+        failed = run.message if run.message and not run.message.isascii() else jobs.FAILED
+    return SimpleNamespace(
+        running=run.state == JobRun.State.RUNNING,
+        progress=run.progress,
+        failed=failed,
+        finished_at=run.finished_at,
+    )
+
+
+def entry_documents_pending(*, entry: ListEntry) -> bool:
+    """Whether documents were asked for after the newest one was stored and a worker is on it."""
+    return entry_documents_state(entry=entry).pending
 
 
 def entry_document_get(

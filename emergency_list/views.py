@@ -33,7 +33,7 @@ from emergency_list.selectors import (
     alert_results_for,
     entry_document_get,
     entry_documents,
-    entry_documents_pending,
+    entry_documents_state,
     entry_get,
     entry_history,
     entry_list,
@@ -43,6 +43,7 @@ from emergency_list.selectors import (
     excel_import_counties,
     excel_job_get,
     excel_job_list,
+    list_generate_state,
     list_round_scope,
     list_scope_children,
     list_scope_get,
@@ -91,6 +92,7 @@ def list_index(request):
             "children": [] if county else list_scope_children(viewer=user, scope=scope),
             "can_generate": county is not None
             and allows(user, "emergency_list.generate_list", county),
+            "generate_state": list_generate_state(county=county, year=year) if county else None,
             "can_bundle": county is not None and allows(user, "emergency_list.export_list", county),
             "levels": PRINT_ORDER,
         },
@@ -191,6 +193,7 @@ def entry_detail(request, pk: int):
     for ep in entry.processes.all():
         by_level = {m.level: m for m in ep.measures.all()}
         rows.append({"ep": ep, "measures": [by_level.get(level) for level in PRINT_ORDER]})
+    documents_state = entry_documents_state(entry=entry)
     return render(
         request,
         "emergency_list/entry.html",
@@ -202,7 +205,8 @@ def entry_detail(request, pk: int):
             "levels": PRINT_ORDER,
             "override_form": eforms.OverrideForm(),
             "documents": entry_documents(viewer=user, entry=entry),
-            "documents_pending": entry_documents_pending(entry=entry),
+            "documents_state": documents_state,
+            "documents_pending": documents_state.pending,
             "events": event_list_for(entry)[:50],
             "versions": entry_history(entry=entry),
             "diff": diff,
@@ -232,8 +236,12 @@ def _override(request, entry):
 @require_POST
 def entry_documents_request(request, pk: int):
     entry = entry_get(viewer=request.user, pk=pk)
-    documents_request(actor=request.user, entry=entry)
-    messages.success(request, _("正在生成一厂一策方案和公示牌，稍后刷新本页下载"))
+    try:
+        documents_request(actor=request.user, entry=entry)
+    except ValidationError as exc:  # the worker's queue is down: nothing was asked for
+        messages.error(request, error_text(exc))
+    else:
+        messages.success(request, _("正在生成一厂一策方案和公示牌，稍后刷新本页下载"))
     return redirect(reverse("emergency_list:entry", args=[pk]) + "#documents")
 
 

@@ -27,6 +27,7 @@ EXPECTED = {
     "emergency_list.tasks_excel.export_list": "bulk",
     "emergency_list.tasks_excel.import_list": "bulk",
     "emergency_list.tasks.generate_list": "bulk",
+    "emergency_list.tasks.compute_alert": "bulk",
     "publication.tasks.render_export": "bulk",
 }
 

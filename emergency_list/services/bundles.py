@@ -3,18 +3,18 @@ built by a worker as an ``ExcelJob`` of kind ``bundle`` (the same job page, prog
 download as the list's Excel jobs). Each entry contributes the plan and the signboard of its
 current version, rendered first where they are missing."""
 
-import os
-import uuid
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.audit import event_record
+from core.jobs import broker_check, job_enqueue
 from emergency_list.excel.export import file_sha256
 from emergency_list.models import EntryDocument, ExcelJob, ListEntry
 from emergency_list.services.documents import KINDS, document_render_and_record
@@ -31,6 +31,7 @@ def bundle_request(*, actor: User, county: Region, year: int) -> ExcelJob:
         raise ValidationError({"county": _("请选择县（市、区）级单位")})
     if not allows(actor, "emergency_list.export_list", county):
         raise PermissionDenied(_("只有辖区生态环境部门可以打包下载一厂一策和公示牌"))
+    broker_check()
     from emergency_list.tasks.bundles import build_bundle
 
     with transaction.atomic():
@@ -44,7 +45,7 @@ def bundle_request(*, actor: User, county: Region, year: int) -> ExcelJob:
             summary=_("打包%(county)s%(year)s年一厂一策实施方案及公示牌")
             % {"county": county.name, "year": year},
         )
-        transaction.on_commit(lambda: build_bundle.delay(job.pk))
+        transaction.on_commit(lambda: job_enqueue(build_bundle, job.pk))
     return job
 
 
@@ -93,17 +94,25 @@ def bundle_build(
     return {"entries": len(entries), "files": files}
 
 
+def bundle_scratch_path(job_pk) -> Path:
+    """The worker's scratch file of a bundle job (one name per job: a retry overwrites it)."""
+    from emergency_list.tasks.excel import work_dir
+
+    return work_dir() / f"list-bundle-{job_pk}.zip.part"
+
+
 def bundle_write(job: ExcelJob, progress=None) -> tuple[str, str, dict]:
-    """Build the job's archive in a hidden temporary file beside its final name and rename it
-    into place when whole; returns (name, sha256, counts). Nothing is left behind on failure."""
+    """Build the job's archive in the worker's scratch folder and save it through the storage
+    API when whole; returns (name, sha256, counts). The scratch file is removed in every case."""
     name = bundle_file_name(job)
-    final = Path(default_storage.path(name))
-    final.parent.mkdir(parents=True, exist_ok=True)
-    temp = final.with_name(f".{final.name}.{uuid.uuid4().hex}.part")
+    temp = bundle_scratch_path(job.pk)
     try:
         counts = bundle_build(county=job.region, year=job.year, out_path=temp, progress=progress)
         digest = file_sha256(temp)
-        os.replace(temp, final)
+        if default_storage.exists(name):
+            default_storage.delete(name)
+        with temp.open("rb") as fh:
+            stored = default_storage.save(name, File(fh))
     finally:
         temp.unlink(missing_ok=True)
-    return name, digest, counts
+    return stored, digest, counts

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from core.audit import event_record
 from core.documents import render_document
+from core.jobs import broker_check, job_enqueue
 from emergency_list.models import (
     PRINT_ORDER,
     Action,
@@ -488,7 +489,8 @@ def documents_request(*, actor: User, entry: ListEntry) -> None:
         % {"year": entry.year, "ent": entry.enterprise.name, "rev": entry.revision},
         data={"revision": entry.revision},
     )
+    broker_check()
     from emergency_list.tasks.documents import render_entry_documents
 
     pk = entry.pk
-    transaction.on_commit(lambda: render_entry_documents.delay(pk))
+    transaction.on_commit(lambda: job_enqueue(render_entry_documents, pk))

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import event_record
+from core.jobs import broker_check, job_enqueue
 from emergency_list.models import (
     Action,
     AlertLevel,
@@ -294,6 +295,7 @@ def list_generate_request(*, actor: User, county: Region, year: int) -> None:
         raise ValidationError({"county": _("请指定县（市、区）区划代码")})
     if not allows(actor, "emergency_list.generate_list", county):
         raise PermissionDenied(_("只有辖区生态环境部门可以编制应急减排清单"))
+    broker_check()
     from emergency_list.tasks.lists import generate_list
 
     with transaction.atomic():
@@ -304,7 +306,7 @@ def list_generate_request(*, actor: User, county: Region, year: int) -> None:
             summary=_("编制%(year)s年%(county)s应急减排清单")
             % {"year": year, "county": county.name},
         )
-        transaction.on_commit(lambda: generate_list.delay(county.pk, year, actor.pk))
+        transaction.on_commit(lambda: job_enqueue(generate_list, county.pk, year, actor.pk))
 
 
 def list_generate(*, actor: User, county: Region, year: int, progress=None) -> int:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import event_record
+from core.jobs import broker_check, job_enqueue
 from emergency_list.models import (
     PRINT_ORDER,
     AlertLevel,
@@ -263,6 +264,7 @@ def diff_export_request(
         raise PermissionDenied(_("所选范围不在您的管辖范围内"))
     for n in (older, newer):
         version_content(county, year, n)  # refuses a version the county does not have
+    broker_check()
     from emergency_list.tasks.versions import export_version_diff
 
     with transaction.atomic():
@@ -280,5 +282,5 @@ def diff_export_request(
             summary=_("导出%(county)s%(year)s年清单第%(a)d版与第%(b)d版对比")
             % {"county": county.name, "year": year, "a": older, "b": newer},
         )
-        transaction.on_commit(lambda: export_version_diff.delay(job.pk))
+        transaction.on_commit(lambda: job_enqueue(export_version_diff, job.pk))
     return job

@@ -1,4 +1,8 @@
-"""Celery task: the archive of a county's plans and signboards (``ExcelJob`` of kind bundle)."""
+"""Celery task: the archive of a county's plans and signboards (``ExcelJob`` of kind bundle),
+under ``core.jobs.job_run``: progress and heartbeat on a connection of their own, a killed
+worker's job retried or failed with a plain message, passing faults retried after a backoff.
+The archive is written to the worker's scratch folder and saved through the storage API only
+when whole, so no partial file is ever offered; the scratch file is removed in every case."""
 
 import logging
 
@@ -6,12 +10,22 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.utils import timezone
 
+from core.jobs import JobKind, job_kind, job_run
 from emergency_list.models import ExcelJob
-from emergency_list.services.bundles import bundle_write
+from emergency_list.services.bundles import bundle_scratch_path, bundle_write
+from emergency_list.tasks.retry import RETRY, TRANSIENT
 
 logger = logging.getLogger(__name__)
 
 BUNDLE_SOFT_LIMIT = 40 * 60  # two PDFs of ~0.3 s per entry: a large county takes minutes
+BUNDLE_TASK = "emergency_list.tasks_bundles.build_bundle"
+
+
+def _bundle_lost(job_pk: str) -> None:
+    bundle_scratch_path(job_pk).unlink(missing_ok=True)
+
+
+job_kind(BUNDLE_TASK, JobKind(model=ExcelJob, finished_field="finished_at", on_lost=_bundle_lost))
 
 
 def _update(job_pk: int, **fields) -> None:
@@ -19,28 +33,36 @@ def _update(job_pk: int, **fields) -> None:
 
 
 @shared_task(
-    name="emergency_list.tasks_bundles.build_bundle",
+    name=BUNDLE_TASK,
     bind=True,
     acks_late=True,
     soft_time_limit=BUNDLE_SOFT_LIMIT,
     time_limit=BUNDLE_SOFT_LIMIT + 300,
+    **RETRY,
 )
 def build_bundle(self, job_pk: int) -> str:
-    """Build the archive; progress is written as each entry is done (outside any transaction,
-    so other connections see it); the job ends ready with file and checksum or failed with a
-    Chinese message and no file."""
+    """Build the archive; the job ends ready with file and checksum or failed with a Chinese
+    message and no file. A redelivery of a finished job does nothing."""
+    with job_run(self, BUNDLE_TASK, job_pk) as run:
+        if run.skip:
+            return ""
+        return _build(run, job_pk)
+
+
+def _build(run, job_pk: int) -> str:
     job = ExcelJob.objects.select_related("region").get(pk=job_pk)
+    if job.status == ExcelJob.Status.READY and job.file:
+        return job.sha256
     _update(job_pk, status=ExcelJob.Status.RUNNING, progress=1, error="", file="")
-    last = [1]
+    run.progress(1)
 
     def progress(done: int, total: int) -> None:
-        pct = 1 + int(97 * done / total) if total else 98
-        if pct != last[0]:
-            last[0] = pct
-            _update(job_pk, progress=pct)
+        run.progress(1 + int(97 * done / total) if total else 98)
 
     try:
         name, digest, counts = bundle_write(job, progress=progress)
+    except TRANSIENT:
+        raise  # retried after a backoff (autoretry_for)
     except SoftTimeLimitExceeded:
         _update(
             job_pk,

@@ -1,20 +1,39 @@
-"""Celery task: the Excel file of the changes between two versions of a county's list."""
+"""Celery task: the Excel file of the changes between two versions of a county's list, under
+``core.jobs.job_run`` (heartbeat, progress, a killed worker's job retried or failed with a plain
+message). Written to the worker's scratch folder and saved through the storage API only when
+whole; the scratch file is removed in every case."""
 
 import logging
-import os
-import uuid
 from pathlib import Path
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.core.files import File
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
+from core.jobs import JobKind, job_kind, job_run
 from emergency_list.excel.export import file_sha256
 from emergency_list.excel.versions import version_diff_write
 from emergency_list.models import ExcelJob
 from emergency_list.services.rounds import contents_diff, version_content
+from emergency_list.tasks.excel import work_dir
+from emergency_list.tasks.retry import RETRY, TRANSIENT
 
 logger = logging.getLogger(__name__)
+
+DIFF_TASK = "emergency_list.tasks_versions.export_version_diff"
+
+
+def diff_scratch_path(job_pk) -> Path:
+    return work_dir() / f"list-diff-{job_pk}.xlsx.part"
+
+
+def _diff_lost(job_pk: str) -> None:
+    diff_scratch_path(job_pk).unlink(missing_ok=True)
+
+
+job_kind(DIFF_TASK, JobKind(model=ExcelJob, finished_field="finished_at", on_lost=_diff_lost))
 
 
 def _update(job_pk: int, **fields) -> None:
@@ -22,35 +41,59 @@ def _update(job_pk: int, **fields) -> None:
 
 
 @shared_task(
-    name="emergency_list.tasks_versions.export_version_diff",
+    name=DIFF_TASK,
     bind=True,
     acks_late=True,
     soft_time_limit=10 * 60,
     time_limit=11 * 60,
+    **RETRY,
 )
 def export_version_diff(self, job_pk: int) -> str:
     """Write the job's version comparison; ready with file and checksum, or failed with a
-    Chinese message and no file (written beside its final name and renamed when whole)."""
+    Chinese message and no file. A redelivery of a finished job does nothing."""
+    with job_run(self, DIFF_TASK, job_pk) as run:
+        if run.skip:
+            return ""
+        return _export(run, job_pk)
+
+
+def _export(run, job_pk: int) -> str:
     job = ExcelJob.objects.select_related("region").get(pk=job_pk)
+    if job.status == ExcelJob.Status.READY and job.file:
+        return job.sha256
     older, newer = int(job.report["older"]), int(job.report["newer"])
     name = f"list_exports/{job.region.code}-{job.year}-v{older}-v{newer}-{job.pk}.xlsx"
-    final = Path(default_storage.path(name))
-    final.parent.mkdir(parents=True, exist_ok=True)
-    temp = final.with_name(f".{final.name}.{uuid.uuid4().hex}.part")
+    temp = diff_scratch_path(job_pk)
     _update(job_pk, status=ExcelJob.Status.RUNNING, progress=10, error="", file="")
+    run.progress(10)
     try:
         changes = contents_diff(
             version_content(job.region, job.year, older),
             version_content(job.region, job.year, newer),
         )
+        run.progress(50)
         title = f"{job.region.name}{job.year}年应急减排清单第{older}版与第{newer}版对比"
         rows = version_diff_write(
             title=title, older=older, newer=newer, changes=changes, out_path=temp
         )
+        run.progress(90)
         digest = file_sha256(temp)
-        os.replace(temp, final)
+        if default_storage.exists(name):
+            default_storage.delete(name)
+        with temp.open("rb") as fh:
+            stored = default_storage.save(name, File(fh))
+    except TRANSIENT:
+        raise  # retried after a backoff (autoretry_for)
+    except SoftTimeLimitExceeded:
+        _update(
+            job_pk,
+            status=ExcelJob.Status.FAILED,
+            progress=0,
+            error="导出超时，未生成文件；请稍后重试",
+            finished_at=timezone.now(),
+        )
+        return ""
     except Exception as exc:
-        temp.unlink(missing_ok=True)
         logger.exception("list version diff %s failed", job_pk)
         _update(
             job_pk,
@@ -60,11 +103,13 @@ def export_version_diff(self, job_pk: int) -> str:
             finished_at=timezone.now(),
         )
         return ""
+    finally:
+        temp.unlink(missing_ok=True)
     _update(
         job_pk,
         status=ExcelJob.Status.READY,
         progress=100,
-        file=name,
+        file=stored,
         sha256=digest,
         rows=rows,
         report={**job.report, "changes": rows},
