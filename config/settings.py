@@ -357,6 +357,9 @@ SPECTACULAR_SETTINGS = {
         "BlacklistReasonEnum": "review.models.experts.ExpertBlacklisting.Reason",
         "RenderStatusEnum": "review.models.documents.ApprovalForm.Status",
         "AuditOutcomeEnum": "core.models.AuditEvent.Outcome",
+        "ChangeReportKindEnum": "declarations.models.changes.ChangeReport.Kind",
+        "ReapplicationOutcomeEnum": "review.models.annual.ReapplicationDecision.Outcome",
+        "IndicatorVerdictEnum": "review.models.cases.IndicatorOpinion.Verdict",
     },
 }
 

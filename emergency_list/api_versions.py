@@ -45,6 +45,8 @@ class ListVersionViewSet(viewsets.ViewSet):
     """A county's published list versions, its worklist since the last one, publishing, and
     the difference between two versions (also as an Excel file built by a worker)."""
 
+    lookup_value_regex = r"\d+"
+
     def _query(self, data):
         s = VersionQuerySerializer(data=data)
         s.is_valid(raise_exception=True)

@@ -56,7 +56,7 @@ class RemoveSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     on = serializers.DateField(required=False, allow_null=True, default=None)
 
 
-class ReportSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):
+class GuaranteeReportSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):
     city = serializers.CharField(source="city.code")
 
     class Meta:
@@ -71,6 +71,8 @@ YEAR = OpenApiParameter("year", int, description="年度（默认今年）")
 
 class GuaranteeViewSet(viewsets.GenericViewSet):
     """R-GUAR-3: guarantee lists per city and the chain's steps."""
+
+    lookup_value_regex = r"\d+"
 
     queryset = Declaration.objects.none()
     serializer_class = GuaranteeRowSerializer
@@ -92,14 +94,14 @@ class GuaranteeViewSet(viewsets.GenericViewSet):
         rows = guarantee_list(viewer=request.user, city=city, year=year)
         return Response(GuaranteeRowSerializer(rows, many=True).data)
 
-    @extend_schema(parameters=[CITY, YEAR], responses=ReportSerializer(many=True))
+    @extend_schema(parameters=[CITY, YEAR], responses=GuaranteeReportSerializer(many=True))
     @action(detail=False, methods=["get"])
     def reports(self, request):
         city, year = self._city_year(request.query_params)
         rows = guarantee_reports(viewer=request.user, city=city, year=year)
-        return Response(ReportSerializer(rows, many=True).data)
+        return Response(GuaranteeReportSerializer(rows, many=True).data)
 
-    @extend_schema(request=ReportSerializer, responses={201: ReportSerializer})
+    @extend_schema(request=GuaranteeReportSerializer, responses={201: GuaranteeReportSerializer})
     @action(detail=False, methods=["post"])
     def report(self, request):
         """The city reports its guarantee list of the year to the province."""
@@ -107,7 +109,7 @@ class GuaranteeViewSet(viewsets.GenericViewSet):
         report = guarantee.guarantee_report_submit(
             actor=request.user, city=city, year=year, note=str(request.data.get("note", ""))
         )
-        return Response(ReportSerializer(report).data, status=status.HTTP_201_CREATED)
+        return Response(GuaranteeReportSerializer(report).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=RemoveSerializer, responses={201: None})
     @action(detail=False, methods=["post"])

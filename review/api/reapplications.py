@@ -70,6 +70,8 @@ YEAR = OpenApiParameter("year", int, description="年度（默认今年）")
 class ReapplicationViewSet(viewsets.GenericViewSet):
     """R-REV-11: last year's A and B due to re-apply."""
 
+    lookup_value_regex = r"\d+"
+
     queryset = EnterpriseIndustry.objects.none()
     serializer_class = ReapplicationSerializer
     filter_backends = []
