@@ -3,6 +3,7 @@
 import logging
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
 from emergency_list.models import ListEntry
 from emergency_list.services.documents import RENDERERS, document_store_revision
@@ -14,7 +15,11 @@ logger = logging.getLogger(__name__)
     name="emergency_list.tasks_documents.render_entry_documents",
     bind=True,
     acks_late=True,
-    max_retries=2,
+    # A passing fault (a database restart) renders again after a backoff; idempotent (below).
+    autoretry_for=(OperationalError, InterfaceError, ConnectionError, TimeoutError),
+    retry_backoff=5,
+    retry_backoff_max=120,
+    max_retries=3,
     soft_time_limit=300,
     time_limit=330,
 )
