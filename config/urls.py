@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 from core.api_auth import TokenLogoutView, TokenObtainView
 from declarations import api as declarations_api
 from emergency_list import api as emergency_list_api
+from emergency_list import api_versions as emergency_list_api_versions
 from grading import api as grading_api
 from review import api as review_api
 
@@ -22,6 +23,9 @@ router.register("declarations", declarations_api.DeclarationViewSet, basename="d
 router.register("list/entries", emergency_list_api.ListEntryViewSet, basename="list-entry")
 router.register("list/alerts", emergency_list_api.AlertViewSet, basename="list-alert")
 router.register("list/excel-jobs", emergency_list_api.ExcelJobViewSet, basename="list-excel-job")
+router.register(
+    "list/versions", emergency_list_api_versions.ListVersionViewSet, basename="list-version"
+)
 router.register("review/cases", review_api.ReviewCaseViewSet, basename="review-case")
 router.register("review/experts", review_api.ExpertViewSet, basename="review-expert")
 router.register("review/samples", review_api.SpotCheckSampleViewSet, basename="review-sample")

@@ -22,6 +22,8 @@ KINDS = {
     "appeal_file": gettext_lazy("申诉材料"),
     "entry_document": gettext_lazy("一厂一策及公示牌"),
     "list_export": gettext_lazy("清单导出"),
+    "list_documents": gettext_lazy("一厂一策及公示牌汇总包"),
+    "list_diff": gettext_lazy("清单版本对比"),
     "alert_export": gettext_lazy("预警测算导出"),
     "export": gettext_lazy("导出文件"),
     "report_evidence": gettext_lazy("举报材料"),

@@ -2,12 +2,20 @@
 registers in its ``AppConfig.ready()``, so a lower stage never imports an upper one (as
 Wagtail's hooks do).
 
-Three hooks exist:
+These hooks exist here:
 
 - ``inbox_sections``: ``fn(user) -> list[InboxSection]``, what waits for the user;
 - ``nav_items``: ``fn(user) -> list[NavItem]``, the entries of the main navigation;
 - ``api_login_refusals``: ``fn(user, *, otp) -> list[str]``, why a password that was right
-  still gets no API token (no second factor, a wrong code, an expired password).
+  still gets no API token (no second factor, a wrong code, an expired password);
+- ``enterprise_sections``: ``fn(user, enterprise) -> list`` of sections (``key``, ``title``,
+  ``items``, ``template``) of the enterprise page, which grading renders without knowing the
+  stages above (a pending change report, R-ELIG-5).
+
+- ``alert_duty_links``: ``fn(user, alert, duties) -> list[DutyLink]``, links on the duty rows
+  of an alert's page (the county opens a downgrade case when a measure was not taken).
+
+The apps add hook points of their own pages the same way (see ``declarations.hooks``).
 
 Each registration has an ``order``; sections and items appear in ascending order.
 """
@@ -35,6 +43,15 @@ class NavItem:
     label: str
     url: str
     order: int = 0
+
+
+@dataclass(frozen=True)
+class DutyLink:
+    """A link on an enterprise's row of an alert's duties (``alert_duty_links``)."""
+
+    enterprise_id: int
+    label: str
+    url: str
 
 
 def register(name: str, fn: Callable, *, order: int = 0) -> None:

@@ -350,6 +350,9 @@ def demo_users_ensure(*, password: str) -> list[tuple[str, str, str]]:
         ),
         ("demo-province", User.Role.PROVINCE, "周省审", {"region": province}),
         ("demo-admin", User.Role.ADMIN, "系统管理员", {}),
+        # 三员分立: the security and audit administrators beside the system administrator.
+        ("demo-security", User.Role.SECURITY, "安全管理员", {}),
+        ("demo-auditor", User.Role.AUDITOR, "审计管理员", {}),
     ]
     out = []
     for username, role, full_name, extra in specs:

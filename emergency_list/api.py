@@ -7,23 +7,29 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
-from core.api import Pagination
+from core.api import KeysetOrPages
 from emergency_list.models import Action, AlertLevel, EntryMeasure, ListEntry
 from emergency_list.selectors import (
+    alert_duties_for,
+    alert_duty_dicts,
     alert_get,
     alert_list,
     alert_results_for,
     entry_documents,
     entry_get,
+    entry_history,
     entry_list,
     entry_measure_get,
+    entry_version_diff,
     excel_job_get,
     excel_job_list,
     list_scope_get,
 )
 from emergency_list.services.alerts import alert_call
+from emergency_list.services.bundles import bundle_request
 from emergency_list.services.documents import documents_request
 from emergency_list.services.entries import (
     FLAG_FIELDS,
@@ -37,6 +43,7 @@ from grading.models import Region
 from grading.rules import allows
 
 YEAR_ERRORS = dict.fromkeys(("invalid", "max_value", "min_value"), "年度格式不正确")
+VERSION_KEYS = ("invalid", "min_value", "max_string_length")
 
 
 def _year_field() -> serializers.IntegerField:
@@ -146,6 +153,15 @@ class OverrideSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
+class VersionDiffSerializer(serializers.Serializer):
+    older = serializers.IntegerField(
+        required=False, min_value=1, error_messages=dict.fromkeys(VERSION_KEYS, "版本号格式不正确")
+    )
+    newer = serializers.IntegerField(
+        required=False, min_value=1, error_messages=dict.fromkeys(VERSION_KEYS, "版本号格式不正确")
+    )
+
+
 class ListQuerySerializer(serializers.Serializer):
     year = _year_field()
     county = serializers.CharField(required=False, allow_blank=True, default="")
@@ -162,6 +178,8 @@ class DocumentSerializer(serializers.Serializer):
     kind = serializers.CharField()
     index = serializers.IntegerField()
     name = serializers.CharField()
+    revision = serializers.IntegerField()
+    created_at = serializers.DateTimeField(allow_null=True)
     download_url = serializers.SerializerMethodField()
 
     def get_download_url(self, obj) -> str:
@@ -194,7 +212,7 @@ class ListEntryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     """Entries of the list within the caller's jurisdiction (404 outside it)."""
 
     lookup_value_regex = r"\d+"
-    pagination_class = Pagination
+    pagination_class = KeysetOrPages
     filter_backends = []
     queryset = ListEntry.objects.none()
 
@@ -240,6 +258,43 @@ class ListEntryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         measure = entry_measure_get(entry=entry, pk=data.pop("measure"))
         return Response(
             MeasureSerializer(measure_override(actor=request.user, measure=measure, **data)).data
+        )
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("older", int, description="较早的版本号"),
+            OpenApiParameter("newer", int, description="较新的版本号"),
+        ],
+        responses=None,
+    )
+    @action(detail=True, methods=["get"])
+    def history(self, request, pk=None):
+        """R-LIST-6: the entry's versions, newest first, and what changed between two of them
+        (by default the current one and the one before)."""
+        entry = self.get_object()
+        s = VersionDiffSerializer(data=request.query_params)
+        s.is_valid(raise_exception=True)
+        older = s.validated_data.get("older") or max(entry.revision - 1, 1)
+        newer = s.validated_data.get("newer") or entry.revision
+        older, newer = min(older, newer), max(older, newer)
+        diff = entry_version_diff(entry=entry, older=older, newer=newer)
+        return Response(
+            {
+                "revision": entry.revision,
+                "versions": [
+                    {
+                        "number": v.number,
+                        "current": v.current,
+                        "replaced_at": v.replaced_at,
+                        "replaced_by": v.replaced_by,
+                        "reason": v.reason,
+                    }
+                    for v in entry_history(entry=entry)
+                ],
+                "older": older,
+                "newer": newer,
+                "changes": [{"label": c.label, "before": c.before, "after": c.after} for c in diff],
+            }
         )
 
     @extend_schema(request=GenerateSerializer, responses={202: None})
@@ -316,16 +371,24 @@ class AlertSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+class DutyCursor(CursorPagination):
+    """Duties in the alert's order by keyset (``position``): deep pages cost what the first
+    does."""
+
+    ordering = "position"
+    page_size = 100
+    max_page_size = 500
+    page_size_query_param = "page_size"
+
+
 class AlertViewSet(viewsets.ViewSet):
-    """Alert simulation: call one (province or city staff) and read past ones with the list
-    version they used. County users read their own county's part."""
+    """Alert simulation: call one (province or city staff; a worker computes it, follow its
+    ``status`` and ``progress``) and read past ones with the list version they used; page
+    through an alert's duties at ``duties/``. County users read their own county's part."""
 
     lookup_value_regex = r"\d+"
 
-    def _present(self, alert, *, full: bool) -> dict:
-        results = alert_results_for(viewer=self.request.user, alert=alert)
-        if not full:
-            results.pop("duties", None)
+    def _summary(self, alert) -> dict:
         return {
             "id": alert.pk,
             "level": alert.level,
@@ -336,24 +399,50 @@ class AlertViewSet(viewsets.ViewSet):
             "note": alert.note,
             "called_by": alert.called_by.username,
             "called_at": alert.called_at,
-            "results": results,
+            "status": alert.status,
+            "progress": alert.progress,
+            "error": alert.error,
+            "entries": alert.entries,
+            "counties": alert.counties,
+            "counties_short": alert.counties_short,
+            "exempt": alert.exempt,
+        }
+
+    def _present(self, alert) -> dict:
+        return {
+            **self._summary(alert),
+            "results": alert_results_for(viewer=self.request.user, alert=alert),
+            "duties_url": reverse("api:list-alert-duties", args=[alert.pk]),
         }
 
     @extend_schema(operation_id="list_alerts_list", responses=None)
     def list(self, request):
         alerts = alert_list(viewer=request.user)[:100]
-        return Response([self._present(a, full=False) for a in alerts])
+        return Response([self._summary(a) for a in alerts])
 
     @extend_schema(responses=None)
     def retrieve(self, request, pk=None):
-        return Response(self._present(alert_get(viewer=request.user, pk=pk), full=True))
+        return Response(self._present(alert_get(viewer=request.user, pk=pk)))
+
+    @extend_schema(responses=None)
+    @action(detail=True, methods=["get"])
+    def duties(self, request, pk=None):
+        """The duties the viewer reads, 100 a page by cursor (``next``/``previous``)."""
+        alert = alert_get(viewer=request.user, pk=pk)
+        paginator = DutyCursor()
+        page = paginator.paginate_queryset(
+            alert_duties_for(viewer=request.user, alert=alert), request, view=self
+        )
+        return paginator.get_paginated_response(alert_duty_dicts(page))
 
     @extend_schema(request=AlertSerializer, responses=None)
     def create(self, request):
+        """Queue the alert: 202 with the pending alert; it is ready when ``status`` says so."""
         s = AlertSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         alert = alert_call(actor=request.user, **s.validated_data)
-        return Response(self._present(alert, full=True), status=status.HTTP_201_CREATED)
+        alert.refresh_from_db()  # a worker that already finished (eager) shows as such
+        return Response(self._present(alert), status=status.HTTP_202_ACCEPTED)
 
 
 # --- Excel jobs ------------------------------------------------------------------------------
@@ -373,7 +462,8 @@ class ExcelJobSerializer(serializers.Serializer):
     download_url = serializers.SerializerMethodField()
 
     def get_download_url(self, obj) -> str | None:
-        if obj.kind == obj.Kind.EXPORT and obj.status == obj.Status.READY:
+        downloads = (obj.Kind.EXPORT, obj.Kind.BUNDLE, obj.Kind.DIFF)
+        if obj.kind in downloads and obj.status == obj.Status.READY:
             return reverse("emergency_list:job-download", args=[obj.pk])
         return None
 
@@ -408,6 +498,16 @@ class ExcelJobViewSet(viewsets.ViewSet):
         s.is_valid(raise_exception=True)
         year = s.validated_data.get("year") or _this_year()
         job = export_request(actor=request.user, region=s.validated_data["region"], year=year)
+        return Response(ExcelJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=ExcelRequestSerializer, responses=ExcelJobSerializer)
+    @action(detail=False, methods=["post"])
+    def bundle(self, request):
+        """All plans and signboards of a county's list as one archive, built by a worker."""
+        s = ExcelRequestSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        year = s.validated_data.get("year") or _this_year()
+        job = bundle_request(actor=request.user, county=s.validated_data["region"], year=year)
         return Response(ExcelJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(request=ExcelUploadSerializer, responses=ExcelJobSerializer)

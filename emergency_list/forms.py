@@ -10,6 +10,7 @@ from grading.models import Region
 
 YEAR_BOUNDS = {"min_value": 2000, "max_value": 2100}
 YEAR_ERRORS = {"invalid": _("年度格式不正确")}
+VERSION_ERRORS = {"invalid": _("版本号格式不正确"), "min_value": _("版本号格式不正确")}
 
 
 def _year(cleaned: int | None) -> int:
@@ -83,6 +84,21 @@ class OverrideForm(forms.Form):
     def service_data(self) -> dict:
         """The cleaned values ``measure_override`` takes."""
         return {k: self.cleaned_data[k] for k in ("action", "ratio_pct", "text", "reason")}
+
+
+class VersionDiffForm(forms.Form):
+    """Two versions of an entry to compare (R-LIST-6); by default the current one and the one
+    before it."""
+
+    older = forms.IntegerField(label=_("从"), min_value=1, error_messages=VERSION_ERRORS)
+    newer = forms.IntegerField(label=_("到"), min_value=1, error_messages=VERSION_ERRORS)
+
+    def versions(self, current: int) -> tuple[int, int]:
+        """(older, newer): what was asked when valid, else the last change."""
+        if self.is_bound and self.is_valid():
+            a, b = self.cleaned_data["older"], self.cleaned_data["newer"]
+            return min(a, b), max(a, b)
+        return max(current - 1, 1), current
 
 
 class AlertForm(forms.Form):

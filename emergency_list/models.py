@@ -171,6 +171,9 @@ class ListEntry(models.Model):
     )
     revision = models.PositiveIntegerField(_("修订次数"), default=1)
     note = models.CharField(_("备注"), max_length=300, blank=True)
+    #: The random key of the entry's public check page (the QR code of its signboard and plan);
+    #: given when its first document is rendered, never an internal id.
+    public_key = models.CharField(_("公开核验码"), max_length=24, blank=True, db_index=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
@@ -303,9 +306,105 @@ class EntryRevision(models.Model):
         return f"{self.entry} r{self.revision}"
 
 
+class ListWindow(models.Model):
+    """A window of the year in which counties revise or adjust their list (R-LIST-6): revised
+    by 30 September, adjusted by 15 November and at year end (000 七; 002 第十条(5)(6))."""
+
+    class Kind(models.TextChoices):
+        REVISION = "revision", _("清单修订")
+        ADJUSTMENT = "adjustment", _("清单调整")
+        YEAR_END = "year_end", _("年底调整")
+
+    year = models.PositiveSmallIntegerField(_("年度"))
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
+    due_on = models.DateField(_("截止日期"))
+
+    class Meta:
+        verbose_name = _("清单修订调整时间")
+        verbose_name_plural = _("清单修订调整时间")
+        ordering = ["year", "due_on"]
+        constraints = [models.UniqueConstraint(fields=["year", "kind"], name="uniq_list_window")]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.get_kind_display()}（{self.due_on}）"
+
+
+class CountyListVersion(models.Model):
+    """A county's list as published in a round (R-LIST-6): numbered per county and year, frozen
+    as what each entry said (``entries``: enterprise id → its content), so that any two
+    versions can be compared and what changed goes up to the city and province."""
+
+    county = models.ForeignKey(
+        "grading.Region", verbose_name=_("县（市、区）"), on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    number = models.PositiveIntegerField(_("版本号"))
+    window = models.ForeignKey(
+        ListWindow,
+        verbose_name=_("修订调整轮次"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="versions",
+    )
+    note = models.CharField(_("说明"), max_length=300, blank=True)
+    entries = models.JSONField(_("清单内容"), default=dict)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    published_at = models.DateTimeField(_("发布时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("清单版本")
+        verbose_name_plural = _("清单版本")
+        ordering = ["county", "year", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["county", "year", "number"], name="uniq_county_list_version"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.county} {self.year} v{self.number}"
+
+
+class EntryDocument(models.Model):
+    """A rendered 一厂一策 plan or gate signboard of an entry (R-LIST-4, R-LIST-5): which
+    version of the entry it shows, where the file is and its checksum. Written by the worker
+    once the file is stored whole, so every row is a file that can be downloaded."""
+
+    class Kind(models.TextChoices):
+        PLAN = "plan", _("一厂一策实施方案")
+        SIGNBOARD = "signboard", _("公示牌")
+
+    entry = models.ForeignKey(ListEntry, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
+    revision = models.PositiveIntegerField(_("清单版本"))
+    path = models.CharField(_("文件"), max_length=300, unique=True)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveIntegerField(_("大小"), default=0)
+    created_at = models.DateTimeField(_("生成时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("清单文件")
+        verbose_name_plural = _("清单文件")
+        ordering = ["entry", "kind", "-revision", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.entry} {self.get_kind_display()} r{self.revision}"
+
+
 class Alert(models.Model):
-    """A called (or simulated) alert: level, cities, dates; the results are kept with the list
-    revisions they were computed from."""
+    """A called (or simulated) alert: level, cities, dates; computed by a worker job. Its
+    summary is kept in columns, the totals per county and city (bounded by the number of
+    counties) in ``results`` with the list revisions they were computed from, and each
+    enterprise's duty as rows of ``AlertDuty`` and ``AlertDutyProcess``."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("排队中")
+        RUNNING = "running", _("测算中")
+        READY = "ready", _("已完成")
+        FAILED = "failed", _("失败")
 
     level = models.CharField(_("预警级别"), max_length=6, choices=AlertLevel.choices)
     year = models.PositiveSmallIntegerField(_("清单年度"))
@@ -317,15 +416,120 @@ class Alert(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     called_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(
+        _("状态"), max_length=8, choices=Status.choices, default=Status.PENDING
+    )
+    progress = models.PositiveSmallIntegerField(_("进度"), default=0)
+    error = models.CharField(_("错误"), max_length=500, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    entries = models.PositiveIntegerField(_("企业数"), default=0)
+    counties = models.PositiveIntegerField(_("县（市、区）数"), default=0)
+    counties_short = models.PositiveIntegerField(_("未达要求的县（市、区）数"), default=0)
+    exempt_guarantee = models.PositiveIntegerField(_("保障类"), default=0)
+    exempt_power_plant = models.PositiveIntegerField(_("电厂"), default=0)
+    exempt_heating_boiler = models.PositiveIntegerField(_("供暖锅炉"), default=0)
+    exempt_small_micro = models.PositiveIntegerField(_("小微涉气企业"), default=0)
     results = models.JSONField(_("测算结果"), default=dict)
 
     class Meta:
         verbose_name = _("预警模拟")
         verbose_name_plural = _("预警模拟")
-        ordering = ["-called_at"]
+        ordering = ["-called_at", "-id"]
+        indexes = [models.Index(fields=["-called_at", "-id"], name="alert_newest")]
 
     def __str__(self) -> str:
         return f"{self.get_level_display()} {self.start_on}~{self.end_on}"
+
+    @property
+    def days(self) -> int:
+        return (self.end_on - self.start_on).days + 1
+
+    @property
+    def exempt(self) -> dict[str, int]:
+        return {
+            "guarantee": self.exempt_guarantee,
+            "power_plant": self.exempt_power_plant,
+            "heating_boiler": self.exempt_heating_boiler,
+            "small_micro": self.exempt_small_micro,
+        }
+
+
+class AlertDuty(models.Model):
+    """One enterprise's duty in an alert (R-LIST-3, R-LIST-8, R-GUAR-4), as the list stood when
+    the alert was computed; ``position`` orders an alert's duties (county code, name)."""
+
+    alert = models.ForeignKey(
+        Alert, on_delete=models.CASCADE, related_name="duties", db_index=False
+    )
+    position = models.PositiveIntegerField()
+    county = models.ForeignKey(
+        "grading.Region", verbose_name=_("县（市、区）"), on_delete=models.PROTECT, related_name="+"
+    )
+    entry_id = models.PositiveIntegerField(_("清单企业"))
+    revision = models.PositiveIntegerField(_("修订次数"))
+    enterprise_id = models.PositiveIntegerField(_("企业"))
+    name = models.CharField(_("企业名称"), max_length=200)
+    city_name = models.CharField(_("省辖市"), max_length=50)
+    county_name = models.CharField(_("县（市、区）"), max_length=50)
+    county_code = models.CharField(_("区划代码"), max_length=12)
+    grade_code = models.CharField(_("绩效等级"), max_length=20)
+    grade_name = models.CharField(_("绩效等级名称"), max_length=50)
+    is_power_plant = models.BooleanField(_("电厂"))
+    is_heating_boiler = models.BooleanField(_("供暖锅炉"))
+    is_small_micro = models.BooleanField(_("小微涉气企业"))
+    is_guarantee = models.BooleanField(_("保障类"))
+    guarantee_scope = models.CharField(_("保障任务范围"), max_length=300, blank=True)
+    bulk_transport = models.BooleanField(_("大宗物料运输"))
+    exempt = models.CharField(_("豁免类别"), max_length=15, blank=True)
+
+    class Meta:
+        verbose_name = _("预警企业责任")
+        verbose_name_plural = _("预警企业责任")
+        ordering = ["alert", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["alert", "position"], name="uniq_alert_duty_position")
+        ]
+        indexes = [models.Index(fields=["alert", "county", "position"], name="alert_duty_county")]
+
+    def __str__(self) -> str:
+        return f"{self.alert_id} {self.name}"
+
+
+class AlertDutyProcess(models.Model):
+    """The measure one controlled process of a duty takes at the alert's level; ``action`` is
+    empty when no measure was generated at that level. Keyed by the alert and the list entry
+    (as its ``AlertDuty`` is), so both are copied from the list without joining each other."""
+
+    alert = models.ForeignKey(
+        Alert, on_delete=models.CASCADE, related_name="duty_processes", db_index=False
+    )
+    entry_id = models.PositiveIntegerField(_("清单企业"))
+    entry_process_id = models.PositiveIntegerField()
+    process_id = models.PositiveIntegerField(_("涉气工序"))
+    name = models.CharField(_("工序"), max_length=200)
+    line_name = models.CharField(_("生产线"), max_length=200)
+    action = models.CharField(_("措施"), max_length=15, blank=True)
+    ratio_pct = models.DecimalField(_("比例（%）"), max_digits=5, decimal_places=2, default=0)
+    text = models.TextField(_("措施"), blank=True)
+    transport_rule = models.CharField(_("运输管控"), max_length=20, blank=True)
+    is_override = models.BooleanField(_("县级加严"), default=False)
+    so2_td = models.DecimalField(_("SO2减排量（吨/日）"), max_digits=14, decimal_places=4)
+    nox_td = models.DecimalField(_("NOx减排量（吨/日）"), max_digits=14, decimal_places=4)
+    pm_td = models.DecimalField(_("颗粒物减排量（吨/日）"), max_digits=14, decimal_places=4)
+    vocs_td = models.DecimalField(_("VOCs减排量（吨/日）"), max_digits=14, decimal_places=4)
+
+    class Meta:
+        verbose_name = _("预警工序措施")
+        verbose_name_plural = _("预警工序措施")
+        ordering = ["alert", "entry_id", "entry_process_id"]
+        indexes = [
+            models.Index(
+                fields=["alert", "entry_id", "entry_process_id"], name="alert_duty_entry_process"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.alert_id} {self.entry_id} {self.name}"
 
 
 class ExcelJob(models.Model):
@@ -334,6 +538,8 @@ class ExcelJob(models.Model):
     class Kind(models.TextChoices):
         EXPORT = "export", _("导出")
         IMPORT = "import", _("导入")
+        BUNDLE = "bundle", _("一厂一策及公示牌打包")
+        DIFF = "diff", _("清单版本对比")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("排队中")

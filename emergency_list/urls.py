@@ -6,6 +6,8 @@ app_name = "emergency_list"
 urlpatterns = [
     path("", views.list_index, name="index"),
     path("generate/", views.list_generate, name="generate"),
+    path("bundle/", views.list_bundle, name="bundle"),
+    path("rounds/", views.rounds, name="rounds"),
     path("entries/<int:pk>/", views.entry_detail, name="entry"),
     path("entries/<int:pk>/documents/", views.entry_documents_request, name="documents"),
     path(

@@ -15,31 +15,42 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRefresh
 
 from core.audit import event_list_for
 from core.downloads import file_download
 from core.forms import error_text
 from emergency_list import forms as eforms
 from emergency_list.excel.alerts import alert_export
-from emergency_list.models import PRINT_ORDER
+from emergency_list.hooks import duty_links
+from emergency_list.models import PRINT_ORDER, Alert
 from emergency_list.selectors import (
     alert_city_choices,
+    alert_duties_for,
+    alert_duty_dicts,
     alert_get,
     alert_list,
     alert_results_for,
     entry_document_get,
     entry_documents,
+    entry_documents_pending,
     entry_get,
+    entry_history,
     entry_list,
     entry_measure_get,
+    entry_version_diff,
     excel_export_scopes,
     excel_import_counties,
     excel_job_get,
     excel_job_list,
+    list_round_scope,
     list_scope_children,
     list_scope_get,
+    list_version_diff,
+    list_versions,
 )
 from emergency_list.services.alerts import alert_call
+from emergency_list.services.bundles import bundle_request
 from emergency_list.services.charts import alert_chart_svg, ratio_chart_svg
 from emergency_list.services.documents import documents_request
 from emergency_list.services.entries import (
@@ -49,6 +60,12 @@ from emergency_list.services.entries import (
 )
 from emergency_list.services.jobs import export_request, import_confirm, import_upload
 from emergency_list.services.ratios import LABELS, POLLUTANTS, ratio_check
+from emergency_list.services.rounds import (
+    diff_export_request,
+    list_version_publish,
+    list_windows,
+    round_worklist,
+)
 from grading.models import User
 from grading.rules import allows
 
@@ -74,6 +91,7 @@ def list_index(request):
             "children": [] if county else list_scope_children(viewer=user, scope=scope),
             "can_generate": county is not None
             and allows(user, "emergency_list.generate_list", county),
+            "can_bundle": county is not None and allows(user, "emergency_list.export_list", county),
             "levels": PRINT_ORDER,
         },
     )
@@ -94,6 +112,24 @@ def list_generate(request):
         return redirect("emergency_list:index")
     messages.success(request, _("清单编制已提交后台处理，完成后刷新本页即可查看"))
     return redirect(reverse("emergency_list:index") + f"?scope={county.code}&year={year}")
+
+
+@login_required
+@require_POST
+def list_bundle(request):
+    """All plans and signboards of a county's list as one archive, built by a worker."""
+    form = eforms.GenerateForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, error_text(form))
+        return redirect("emergency_list:index")
+    county, year = form.cleaned_data["county"], form.cleaned_data["year"]
+    try:
+        job = bundle_request(actor=request.user, county=county, year=year)
+    except ValidationError as exc:
+        messages.error(request, error_text(exc))
+        return redirect(reverse("emergency_list:index") + f"?scope={county.code}&year={year}")
+    messages.success(request, _("打包任务已提交，完成后在本页下载"))
+    return redirect("emergency_list:job", pk=job.pk)
 
 
 @login_required
@@ -142,6 +178,15 @@ def entry_detail(request, pk: int):
         except ValidationError as exc:
             messages.error(request, error_text(exc))
         entry = entry_get(viewer=user, pk=pk)
+    older, newer = eforms.VersionDiffForm(request.GET if "older" in request.GET else None).versions(
+        entry.revision
+    )
+    try:
+        diff = entry_version_diff(entry=entry, older=older, newer=newer)
+    except ValidationError as exc:
+        messages.error(request, error_text(exc))
+        older, newer = max(entry.revision - 1, 1), entry.revision
+        diff = entry_version_diff(entry=entry, older=older, newer=newer)
     rows = []
     for ep in entry.processes.all():
         by_level = {m.level: m for m in ep.measures.all()}
@@ -157,7 +202,12 @@ def entry_detail(request, pk: int):
             "levels": PRINT_ORDER,
             "override_form": eforms.OverrideForm(),
             "documents": entry_documents(viewer=user, entry=entry),
+            "documents_pending": entry_documents_pending(entry=entry),
             "events": event_list_for(entry)[:50],
+            "versions": entry_history(entry=entry),
+            "diff": diff,
+            "older": older,
+            "newer": newer,
         },
     )
 
@@ -201,6 +251,81 @@ def entry_document_download(request, pk: int, kind: str, index: int):
         filename=f"{entry.enterprise.name}-{entry.year}-{label}.pdf",
     )
     return response
+
+
+# --- adjustment rounds and list versions (R-LIST-6) -------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def rounds(request):
+    """The county's round: the year's windows, the worklist of what changed since its last
+    version, publishing a new version, and the difference between any two versions."""
+    user: User = request.user
+    code, year, _search = eforms.ListQueryForm(request.GET).values()
+    try:
+        county = list_round_scope(viewer=user, code=code)
+    except ValidationError as exc:
+        messages.error(request, error_text(exc))
+        return redirect("emergency_list:index")
+    here = reverse("emergency_list:rounds") + f"?scope={county.code}&year={year}"
+    if request.method == "POST":
+        return _rounds_post(request, county, year, here)
+    versions = list(list_versions(county=county, year=year))
+    last = versions[0].number if versions else 0
+    older, newer = eforms.VersionDiffForm(request.GET if "older" in request.GET else None).versions(
+        last
+    )
+    diff = None
+    if last:
+        try:
+            diff = list_version_diff(county=county, year=year, older=older, newer=newer)
+        except ValidationError as exc:
+            messages.error(request, error_text(exc))
+            older, newer = max(last - 1, 0), last
+            diff = list_version_diff(county=county, year=year, older=older, newer=newer)
+    return render(
+        request,
+        "emergency_list/rounds.html",
+        {
+            "county": county,
+            "year": year,
+            "windows": list_windows(year),
+            "worklist": round_worklist(county, year),
+            "versions": versions,
+            "last": last,
+            "older": older,
+            "newer": newer,
+            "diff": diff,
+            "can_publish": allows(user, "emergency_list.generate_list", county),
+            "can_export": allows(user, "emergency_list.export_list", county),
+        },
+    )
+
+
+def _rounds_post(request, county, year, here):
+    try:
+        if request.POST.get("action") == "export":
+            form = eforms.VersionDiffForm(request.POST)
+            if not form.is_valid():
+                messages.error(request, error_text(form))
+                return redirect(here)
+            job = diff_export_request(
+                actor=request.user,
+                county=county,
+                year=year,
+                older=form.cleaned_data["older"],
+                newer=form.cleaned_data["newer"],
+            )
+            messages.success(request, _("导出任务已提交"))
+            return redirect("emergency_list:job", pk=job.pk)
+        version = list_version_publish(
+            actor=request.user, county=county, year=year, note=request.POST.get("note", "")
+        )
+        messages.success(request, _("已发布第%d版清单") % version.number)
+    except ValidationError as exc:
+        messages.error(request, error_text(exc))
+    return redirect(here)
 
 
 # --- alerts ----------------------------------------------------------------------------------
@@ -247,21 +372,37 @@ def alerts(request):
 
 @login_required
 def alert_detail(request, pk: int):
+    """An alert's totals and duties (50 a page); while its job runs, its progress, refreshed."""
     user: User = request.user
     alert = alert_get(viewer=user, pk=pk)
-    results = alert_results_for(viewer=user, alert=alert)
-    page = Paginator(results.get("duties", []), 50).get_page(request.GET.get("page"))
+    ready = alert.status == Alert.Status.READY
+    if request.htmx:  # the progress polling: its part while running, the whole page when done
+        if alert.status in (Alert.Status.READY, Alert.Status.FAILED):
+            return HttpResponseClientRefresh()
+        return render(request, "emergency_list/_alert_status.html", {"alert": alert})
+    results, page = {}, None
+    if ready:
+        results = alert_results_for(viewer=user, alert=alert)
+        page = Paginator(alert_duties_for(viewer=user, alert=alert), 50).get_page(
+            request.GET.get("page")
+        )
+    duties = alert_duty_dicts(list(page.object_list)) if page else []
+    links = duty_links(user, alert, duties)
+    for d in duties:
+        d["links"] = links.get(d["enterprise"], [])
     return render(
         request,
         "emergency_list/alert.html",
         {
             "alert": alert,
+            "ready": ready,
             "r": results,
             "pollutants": [LABELS[p] for p in POLLUTANTS],
-            "chart": alert_chart_svg(alert, results),
+            "chart": alert_chart_svg(alert, results) if ready else "",
             "page": page,
+            "duties": duties,
             "sees_totals": allows(user, "emergency_list.view_alert_totals", alert),
-            "can_export": allows(user, "emergency_list.export_alert", alert),
+            "can_export": ready and allows(user, "emergency_list.export_alert", alert),
         },
     )
 
@@ -272,6 +413,9 @@ def alert_export_view(request, pk: int):
     alert = alert_get(viewer=user, pk=pk)
     if not allows(user, "emergency_list.export_alert", alert):
         raise PermissionDenied(_("只有省、市生态环境部门可以导出预警测算结果"))
+    if alert.status != Alert.Status.READY:
+        messages.info(request, _("预警测算尚未完成，完成后即可导出"))
+        return redirect("emergency_list:alert", pk=alert.pk)
     with tempfile.TemporaryDirectory() as folder:
         path = alert_export(alert, Path(folder) / f"alert-{alert.pk}.xlsx")
         fh = path.open("rb")  # still readable once its folder is removed
@@ -361,11 +505,20 @@ def job_download(request, pk: int):
         return HttpResponse(
             _("文件尚未生成完成"), status=409, content_type="text/plain; charset=utf-8"
         )
+    name = f"{job.region.name}{job.year}年应急减排清单.xlsx"
+    kind = "list_export"
+    if job.kind == job.Kind.BUNDLE:
+        name = f"{job.region.name}{job.year}年一厂一策实施方案及公示牌.zip"
+        kind = "list_documents"
+    elif job.kind == job.Kind.DIFF:
+        a, b = job.report.get("older"), job.report.get("newer")
+        name = f"{job.region.name}{job.year}年应急减排清单第{a}版与第{b}版对比.xlsx"
+        kind = "list_diff"
     return file_download(
         request,
         target=job,
-        kind="list_export",
+        kind=kind,
         file=job.file.open("rb"),
-        filename=f"{job.region.name}{job.year}年应急减排清单.xlsx",
+        filename=name,
         sha256=job.sha256,
     )

@@ -9,7 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from core.api import Pagination
+from core.api import KeysetOrPages, Pagination
 from core.audit import event_list_for
 from core.models import AuditEvent
 from grading import selectors
@@ -28,7 +28,7 @@ from grading.validators import normalize_uscc, validate_uscc
 
 
 class RegionSerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = Region
@@ -78,6 +78,26 @@ class IndustrySerializer(serializers.ModelSerializer):
         return SchemeSerializer(sets[0].scheme).data if sets else None
 
 
+class IndicatorRequirementOutSerializer(serializers.Serializer):
+    category = serializers.CharField()
+    category_name = serializers.CharField()
+    seq = serializers.IntegerField()
+    grade = serializers.CharField()
+    text = serializers.CharField()
+    verbatim = serializers.BooleanField()
+
+
+class IndicatorTableSerializer(serializers.Serializer):
+    """One indicator set of the industry (a guideline version) with its requirements."""
+
+    guideline_version = serializers.CharField()
+    scheme = serializers.CharField()
+    effective_from = serializers.DateField()
+    title = serializers.CharField()
+    source_url = serializers.CharField()
+    requirements = IndicatorRequirementOutSerializer(many=True)
+
+
 class IndustryViewSet(viewsets.ReadOnlyModelViewSet):
     """Industries with their grade scheme (of the latest guideline version)."""
 
@@ -101,7 +121,8 @@ class IndustryViewSet(viewsets.ReadOnlyModelViewSet):
             )
         )
 
-    @action(detail=True, methods=["get"])
+    @extend_schema(responses=IndicatorTableSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None)
     def indicators(self, request, code=None):
         """The industry's indicator table: requirement text per category and grade."""
         industry = self.get_object()
@@ -165,7 +186,7 @@ class EnterpriseSerializer(serializers.ModelSerializer):
     )
     county_name = serializers.CharField(source="county.name", read_only=True)
     industries = EnterpriseIndustrySerializer(many=True)
-    overall_grade = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    overall_grade = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = Enterprise
@@ -203,7 +224,7 @@ class EnterpriseSerializer(serializers.ModelSerializer):
 class EnterpriseListSerializer(serializers.ModelSerializer):
     county = serializers.SlugRelatedField(slug_field="code", read_only=True)
     county_name = serializers.CharField(source="county.name", read_only=True)
-    overall_grade = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    overall_grade = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     industries = serializers.SerializerMethodField()
 
     class Meta:
@@ -245,7 +266,7 @@ class EnterpriseViewSet(
     """Enterprises within the caller's jurisdiction; others answer 404."""
 
     lookup_value_regex = r"\d+"
-    pagination_class = Pagination
+    pagination_class = KeysetOrPages
     filter_backends = []
 
     def get_serializer_class(self):

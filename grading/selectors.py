@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from core.models import AuditEvent
 from grading.indicator_texts import text_is_missing
-from grading.jurisdiction import county_units_for, scope_to_viewer
+from grading.jurisdiction import county_units_for, scope_to_viewer, unit_ids_within
 from grading.models import (
     Enterprise,
     EnterpriseIndustry,
@@ -80,7 +80,7 @@ def enterprise_list(
         search = search.strip()
         qs = qs.filter(Q(name__contains=search) | Q(uscc=search.upper()))
     if county is not None:
-        qs = qs.filter(Q(county=county) | Q(county__parent=county))
+        qs = qs.filter(county_id__in=unit_ids_within(county))
     if industry is not None:
         rows = EnterpriseIndustry.objects.filter(enterprise=OuterRef("pk"), industry=industry)
         if grade == "none":
@@ -100,7 +100,7 @@ def enterprise_list(
         .prefetch_related(
             Prefetch("industries", queryset=main_industries, to_attr="main_industries")
         )
-        .order_by("county__code", "name", "id")
+        .order_by("county_id", "name", "id")  # the index (county, name): no sort of the lot
     )
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from publication.views import lists_public, positive, public, reports
+from publication.views import lists_public, positive, public, reports, signboard
 
 app_name = "public"
 urlpatterns = [
@@ -19,4 +19,5 @@ urlpatterns = [
     path("positive/", positive.public_positive, name="positive"),
     path("report/", reports.report_new, name="report"),
     path("report/lodged/", reports.report_lodged, name="report-lodged"),
+    path("signboards/<str:key>/<int:revision>/", signboard.signboard, name="signboard"),
 ]

@@ -1,13 +1,16 @@
 """The review app's sections of the inbox and navigation (see ``core.hooks``)."""
 
+from urllib.parse import urlencode
+
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from core.hooks import InboxSection, NavItem, register
+from core.hooks import DutyLink, InboxSection, NavItem, register
 from declarations.hooks import DeclarationAction, ResultSection
 from declarations.models import Declaration
+from grading.models import Enterprise
 from grading.rules import allows
 from review.models import ApprovalForm
 from review.rules import stage_for
@@ -137,9 +140,41 @@ def enterprise_results(user, enterprise) -> list:
     return [ResultSection("forms", _("审核意见表"), forms, "review/results/forms.html", 10)]
 
 
+def alert_duty_links(user, alert, duties: list[dict]) -> list[DutyLink]:
+    """R-DYN-1: on an alert's duty rows, the enterprise's county opens a downgrade case when a
+    measure was not taken; the form arrives filled with the enterprise, the reason and the
+    alert, and the county checks and signs it."""
+    ids = {d["enterprise"] for d in duties}
+    if not ids or not allows(user, "review.view_downgrades"):
+        return []
+    enterprises = Enterprise.objects.filter(pk__in=ids).select_related("county__parent")
+    base = reverse("review:downgrades")
+    links = []
+    for ent in enterprises:
+        if not allows(user, "review.open_downgrade", ent):
+            continue
+        query = urlencode(
+            {
+                "enterprise_uscc": ent.uscc,
+                "reason": "alert_measure",
+                "occurred_on": alert.start_on.isoformat(),
+                "reference": _("预警模拟第%(n)s号") % {"n": alert.pk},
+                "detail": _("%(level)s预警期间（%(start)s至%(end)s）未落实应急减排措施：")
+                % {
+                    "level": alert.get_level_display(),
+                    "start": alert.start_on.isoformat(),
+                    "end": alert.end_on.isoformat(),
+                },
+            }
+        )
+        links.append(DutyLink(ent.pk, _("未落实措施，立案降级"), f"{base}?{query}#open"))
+    return links
+
+
 def register_hooks() -> None:
     register("inbox_sections", inbox_sections, order=30)
     register("nav_items", nav_items)
     register("declaration_actions", declaration_actions)
     register("change_report_actions", change_report_actions)
     register("enterprise_results", enterprise_results, order=10)
+    register("alert_duty_links", alert_duty_links)

@@ -7,6 +7,7 @@ from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core.api import BlankChoicesMixin
 from declarations import selectors
 from declarations.api.batches import BatchesMixin
 from declarations.api.indicators import EvidenceMixin, IndicatorRowsMixin
@@ -29,7 +30,7 @@ class BatchBriefSerializer(serializers.Serializer):
     deadline = serializers.DateField()
 
 
-class DeclarationSerializer(serializers.ModelSerializer):
+class DeclarationSerializer(BlankChoicesMixin, serializers.ModelSerializer):
     enterprise = serializers.IntegerField(source="enterprise_id", read_only=True)
     enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
     industry = serializers.SlugRelatedField(slug_field="code", read_only=True)
@@ -120,9 +121,11 @@ class CheckResultSerializer(serializers.Serializer):
     issues = CheckIssueSerializer(many=True)
 
 
+# A 400 of submit: the checks' refusal (``detail`` and ``issues``), or field errors of the
+# request itself (``{"field": ["..."]}``), so neither key is always there.
 class SubmissionRefusedSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-    issues = CheckIssueSerializer(many=True)
+    detail = serializers.CharField(required=False)
+    issues = CheckIssueSerializer(many=True, required=False)
 
 
 class SubmitSerializer(RejectUnknownFieldsMixin, serializers.Serializer):

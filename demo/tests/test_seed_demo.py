@@ -29,6 +29,8 @@ def test_seed_demo_users_log_in_with_roles_and_places(rf):
         "demo-expert": User.Role.EXPERT,
         "demo-province": User.Role.PROVINCE,
         "demo-admin": User.Role.ADMIN,
+        "demo-security": User.Role.SECURITY,
+        "demo-auditor": User.Role.AUDITOR,
     }
     for username, role in expected.items():
         user = authenticate(rf.post("/"), username=username, password="Demo@2026")

@@ -12,7 +12,7 @@ from openpyxl import Workbook
 from emergency_list.excel.cells import safe_cell
 from emergency_list.excel.layout import grouped_header
 from emergency_list.models import Alert
-from emergency_list.services.alerts import alert_duties
+from emergency_list.selectors import alert_duties_iter
 from emergency_list.services.ratios import LABELS, POLLUTANTS
 
 
@@ -23,8 +23,7 @@ def _num(v) -> Decimal | None:
 def alert_export(alert: Alert, out_path) -> Path:
     """The alert's record as a workbook: 汇总 (per county, city and overall, totals against
     the required share and the shortfall) and 企业责任 (per enterprise and process, the duty
-    at the alert's level). Duties come from the record; when the record was truncated they are
-    read from the current list and the 预警信息 sheet says so."""
+    at the alert's level, read from the alert's duty rows in chunks, so memory stays flat)."""
     out_path = Path(out_path)
     wb = Workbook(write_only=True)
     try:
@@ -122,8 +121,7 @@ def _fill(alert: Alert, wb: Workbook) -> None:
         "heating_boiler": "供暖锅炉",
         "small_micro": "小微涉气企业",
     }
-    truncated = res.get("duties_truncated")
-    duties = alert_duties(alert) if truncated else iter(res.get("duties", []))
+    duties = alert_duties_iter(alert.duties.order_by("position"))
     for n, d in enumerate(duties, start=1):
         head = [
             n,
@@ -155,20 +153,13 @@ def _fill(alert: Alert, wb: Workbook) -> None:
         ("预警级别", res.get("level_label")),
         ("开始日期", res.get("start_on")),
         ("结束日期", res.get("end_on")),
-        ("天数", res.get("days")),
+        ("天数", alert.days),
         ("省辖市", "、".join(c["name"] for c in res.get("cities", []))),
         ("清单年度", res.get("year")),
         ("发布人", getattr(alert.called_by, "full_name", "") or str(alert.called_by)),
         ("测算时间", res.get("computed_at")),
         ("说明", alert.note),
     ]
-    if res.get("duties_truncated"):
-        info.append(
-            (
-                "企业责任",
-                f"记录仅保存前{res.get('duties_stored', 0)}家企业；本表企业责任按导出时的清单读取",
-            )
-        )
     ws.column_dimensions["A"].width = 12
     ws.column_dimensions["B"].width = 60
     for k, v in info:

@@ -58,10 +58,10 @@ from emergency_list.models import (
     AlertLevel,
     EntryMeasure,
     EntryProcess,
-    EntryRevision,
     ListEntry,
 )
-from emergency_list.services.entries import POLLUTANTS, entry_snapshot, measure_for
+from emergency_list.services.entries import POLLUTANTS, measure_for
+from emergency_list.services.history import entry_revising
 from emergency_list.services.measures import TemplateIndex
 from grading.models import Enterprise, EnterpriseIndustry, GradeRecord, Region, User
 from grading.rules import allows
@@ -368,6 +368,23 @@ def _normal(fields: dict) -> dict:
     return {k: (Decimal(v).quantize(Q4) if k.endswith("_tpa") else v) for k, v in fields.items()}
 
 
+def _write_entry(entry, ent, county, grade, fields: dict, processes) -> None:
+    entry.county, entry.grade = county, grade
+    entry.graded = ent.overall_grade_id is not None
+    for k, v in fields.items():
+        setattr(entry, k, v)
+    entry.save()
+    for ep, _measures in processes:
+        ep.entry = entry
+    EntryProcess.objects.bulk_create([ep for ep, _m in processes])
+    measures = []
+    for ep, ms in processes:
+        for m in ms:
+            m.entry_process = ep
+            measures.append(m)
+    EntryMeasure.objects.bulk_create(measures)
+
+
 def _save_group(
     g: GroupData, *, actor: User, county: Region, year: int, index: TemplateIndex, counts: dict
 ) -> None:
@@ -405,29 +422,14 @@ def _save_group(
         ):
             counts["entries_unchanged"] += 1
             return
-        EntryRevision.objects.create(
-            entry=entry,
-            revision=entry.revision,
-            changed_by=actor,
-            reason=_("导入清单"),
-            snapshot=entry_snapshot(entry),
-        )
-        entry.revision += 1
-        EntryProcess.objects.filter(entry=entry).delete()
-    entry.county, entry.grade = county, grade
-    entry.graded = ent.overall_grade_id is not None
-    for k, v in fields.items():
-        setattr(entry, k, v)
-    entry.save()
-    for ep, _measures in processes:
-        ep.entry = entry
-    EntryProcess.objects.bulk_create([ep for ep, _m in processes])
-    measures = []
-    for ep, ms in processes:
-        for m in ms:
-            m.entry_process = ep
-            measures.append(m)
-    EntryMeasure.objects.bulk_create(measures)
+        with entry_revising(entry, actor=actor, reason=_("导入清单")) as change:
+            EntryProcess.objects.filter(entry=entry).delete()
+            _write_entry(entry, ent, county, grade, fields, processes)
+        if not change.changed:
+            counts["entries_unchanged"] += 1
+            return
+    else:
+        _write_entry(entry, ent, county, grade, fields, processes)
     counts["entries_created" if created else "entries_updated"] += 1
     event_record(
         code="list.entry.imported",

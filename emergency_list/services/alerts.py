@@ -1,50 +1,47 @@
 """Alert simulation (R-LIST-3, R-LIST-7, R-LIST-8, R-GUAR-4): province or city staff call an alert
-of a level for some cities and dates; the system works out each enterprise's duty at that level,
-the cut per pollutant and county against the required share, and keeps the result together with
-the list revision it was computed from, so a past alert stays readable after the list changes."""
+of a level for some cities and dates; a worker job works out the cut per pollutant and county
+against the required share and each enterprise's duty at that level, and keeps them with the
+list revision they were computed from, so a past alert stays readable after the list changes.
 
+Province size is the design constraint (100,000 enterprises): the totals come from two grouped
+queries, exemptions counted in SQL, and the duties are copied from the list into ``AlertDuty`` /
+``AlertDutyProcess`` by ``INSERT ... SELECT``; no list row becomes a Python object, so memory
+stays flat and the number of queries depends neither on the counties nor on the cities. The
+totals and the duties are read in one snapshot (they describe the same list)."""
+
+import contextlib
 import datetime
-from collections.abc import Iterator
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, Max, Prefetch, Sum
+from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import event_record
 from emergency_list.models import (
-    Action,
     Alert,
+    AlertDuty,
+    AlertDutyProcess,
     AlertLevel,
     EntryMeasure,
     EntryProcess,
     ListEntry,
-    TransportRule,
+    ReductionTarget,
 )
 from emergency_list.services.arithmetic import ZERO, share_pct, tonnes
-from emergency_list.services.entries import exempt_reason
 from emergency_list.services.ratios import (
+    DEFAULT_PCT,
     LABELS,
     POLLUTANTS,
     PollutantResult,
-    ratio_check,
-    required_pct,
-    units_of,
 )
-from grading.models import Region, User
+from grading.models import Enterprise, Grade, Process, ProductionLine, Region, User
 from grading.rules import allows, is_city_staff
 
 MAX_DAYS = 30
-# Above this many enterprises the stored record keeps the totals and only the first duties; the
-# page and the export read the rest live from the list (alert_duties).
-DUTY_LIMIT = 20_000
-TRANSPORT_RANK = {
-    TransportRule.NONE: 0,
-    TransportRule.BAN_HEAVY_LE_CN4: 1,
-    TransportRule.STOP_ROAD: 2,
-}
+EXEMPT_KINDS = ("guarantee", "power_plant", "heating_boiler", "small_micro")
 
 
 def _check_actor(actor: User, cities: list[Region]) -> None:
@@ -127,134 +124,6 @@ def _sum_rows(rows_list: list[list[dict]], required: dict[str, Decimal] | None) 
     return out
 
 
-def _list_versions(*, year: int, counties: list[Region]) -> dict[int, dict]:
-    """Which state of the list a result was computed from, per county."""
-    rows = (
-        ListEntry.objects.filter(year=year, county__in=counties)
-        .values("county")
-        .annotate(n=Count("id"), revisions=Sum("revision"), last=Max("updated_at"))
-    )
-    found = {r["county"]: r for r in rows}
-    out = {}
-    for c in counties:
-        r = found.get(c.pk)
-        out[c.pk] = {
-            "entries": r["n"] if r else 0,
-            "revisions": int(r["revisions"] or 0) if r else 0,
-            "max_updated_at": r["last"].isoformat() if r and r["last"] else None,
-        }
-    return out
-
-
-def _entries_for(*, counties, year: int, level: str):
-    """The entries of ``counties`` with their processes and the measure at ``level``."""
-    measures = EntryMeasure.objects.filter(level=level)
-    processes = EntryProcess.objects.select_related("process", "process__line").prefetch_related(
-        Prefetch("measures", queryset=measures, to_attr="at_level")
-    )
-    return (
-        ListEntry.objects.filter(year=year, county__in=counties)
-        .select_related("enterprise", "county", "county__parent", "grade")
-        .prefetch_related(Prefetch("processes", queryset=processes))
-        .order_by("county__code", "enterprise__name", "id")
-    )
-
-
-def _exempt_kind(entry: ListEntry) -> str:
-    if entry.is_guarantee:
-        return "guarantee"
-    if entry.is_power_plant:
-        return "power_plant"
-    if entry.is_heating_boiler:
-        return "heating_boiler"
-    if entry.enterprise.is_small_micro:
-        return "small_micro"
-    return ""
-
-
-def _duty(entry: ListEntry, level: str) -> dict:
-    """One enterprise's duty at ``level``: per controlled process the action, ratio, text,
-    transport rule and cut per day. Exempt entries (R-LIST-3) keep only transport controls;
-    a guarantee-class entry produces within its guarantee scope only (R-GUAR-4)."""
-    processes = []
-    totals = dict.fromkeys(POLLUTANTS, ZERO)
-    transport = TransportRule.NONE
-    for ep in entry.processes.all():
-        m = ep.at_level[0] if ep.at_level else None
-        if m is None:
-            processes.append(
-                {
-                    "process": ep.process_id,
-                    "name": ep.process.name,
-                    "line": ep.process.line.name,
-                    "action": "",
-                    "action_label": _("未设定"),
-                    "ratio_pct": "0",
-                    "text": _("本级别未生成措施"),
-                    "transport_rule": TransportRule.NONE,
-                    "transport_label": "",
-                    "override": False,
-                    "cut": dict.fromkeys(POLLUTANTS, "0"),
-                }
-            )
-            continue
-        cut = {p: getattr(m, f"{p}_td") for p in POLLUTANTS}
-        for p in POLLUTANTS:
-            totals[p] += cut[p]
-        if TRANSPORT_RANK.get(m.transport_rule, 0) > TRANSPORT_RANK[transport]:
-            transport = TransportRule(m.transport_rule)
-        processes.append(
-            {
-                "process": ep.process_id,
-                "name": ep.process.name,
-                "line": ep.process.line.name,
-                "action": m.action,
-                "action_label": str(Action(m.action).label),
-                "ratio_pct": str(m.ratio_pct),
-                "text": m.text,
-                "transport_rule": m.transport_rule,
-                "transport_label": ""
-                if m.transport_rule == TransportRule.NONE
-                else str(TransportRule(m.transport_rule).label),
-                "override": m.is_override,
-                "cut": {p: str(v) for p, v in cut.items()},
-            }
-        )
-    kind = _exempt_kind(entry)
-    county = entry.county
-    city = county.parent if county.level == Region.Level.COUNTY else county
-    return {
-        "entry": entry.pk,
-        "revision": entry.revision,
-        "enterprise": entry.enterprise_id,
-        "name": entry.enterprise.name,
-        "city": city.name if city else "",
-        "county": county.name,
-        "county_code": county.code,
-        "grade": entry.grade.code,
-        "grade_name": entry.grade.name,
-        "flags": {
-            "power_plant": entry.is_power_plant,
-            "heating_boiler": entry.is_heating_boiler,
-            "small_micro": entry.enterprise.is_small_micro,
-            "guarantee": entry.is_guarantee,
-            "guarantee_scope": entry.guarantee_scope,
-            "bulk_transport": entry.bulk_transport,
-        },
-        "exempt": kind,
-        "exempt_text": exempt_reason(entry) if kind else "",
-        "guarantee_scope": entry.guarantee_scope if entry.is_guarantee else "",
-        "transport_rule": transport,
-        "transport_label": "" if transport == TransportRule.NONE else str(transport.label),
-        "processes": processes,
-        "cut": {p: str(v) for p, v in totals.items()},
-    }
-
-
-def _counties_of(cities: list[Region]) -> list[tuple[Region, list[Region]]]:
-    return [(city, list(units_of(city).order_by("code"))) for city in cities]
-
-
 def alert_call(
     *,
     actor: User,
@@ -266,55 +135,274 @@ def alert_call(
     note: str = "",
 ) -> Alert:
     """Call (or simulate) an alert of ``level`` for ``cities`` from ``start_on`` to ``end_on``
-    using the list of ``year``. Stores in ``Alert.results``: per county the totals per pollutant
-    against the required share (R-LIST-7, the same numbers as ``ratio_check``), the list revision
-    they came from, totals per city and overall, and each enterprise's duty at that level
-    (R-LIST-3, R-LIST-8, R-GUAR-4) up to ``DUTY_LIMIT`` enterprises."""
+    using the list of ``year``: the alert is recorded as pending and a worker computes it
+    (``alert_compute``) once this transaction commits."""
     cities = list({c.pk: c for c in cities}.values())
     _validate(level=level, cities=cities, start_on=start_on, end_on=end_on)
     _check_actor(actor, cities)
+    from emergency_list.tasks.alerts import compute_alert
+
+    with transaction.atomic():
+        alert = Alert.objects.create(
+            level=level,
+            year=year,
+            start_on=start_on,
+            end_on=end_on,
+            note=note,
+            called_by=actor,
+        )
+        alert.cities.set(cities)
+        event_record(
+            code="list.alert.requested",
+            actor=actor,
+            target=alert,
+            summary=_("%(level)s预警 %(cities)s %(start)s至%(end)s")
+            % {
+                "level": AlertLevel(level).label,
+                "cities": "、".join(c.name for c in cities),
+                "start": start_on,
+                "end": end_on,
+            },
+            reason=note,
+            data={
+                "level": level,
+                "year": year,
+                "cities": [c.code for c in cities],
+                "start_on": start_on.isoformat(),
+                "end_on": end_on.isoformat(),
+            },
+        )
+        transaction.on_commit(lambda: compute_alert.delay(alert.pk))
+    return alert
+
+
+# --- the computation (worker) -----------------------------------------------------------------
+
+
+def _units(cities: list[Region]) -> list[tuple[Region, list[Region]]]:
+    """Each city with its county-level units (``ratios.units_of``), in one query."""
+    own = {c.pk for c in cities if c.holds_enterprises}
+    by_city: dict[int, list[Region]] = {c.pk: [] for c in cities}
+    units = Region.objects.filter(
+        Q(pk__in=own) | Q(parent__in=[c.pk for c in cities if c.pk not in own])
+    ).order_by("code")
+    for u in units:
+        by_city[u.pk if u.pk in own else u.parent_id].append(u)
+    return [(c, by_city[c.pk]) for c in cities]
+
+
+def _required(targets: dict, scope: Region, year: int, level: str) -> dict[str, Decimal]:
+    """``ratios.required_pct`` over targets read once: the city's setting for the year, else its
+    standing setting, else the province's, else the default (R-LIST-7)."""
+    city_id = {Region.Level.CITY: scope.pk, Region.Level.COUNTY: scope.parent_id}.get(scope.level)
+    candidates = [(city_id, year), (city_id, None)] if city_id is not None else []
+    for key in [*candidates, (None, year), (None, None)]:
+        if key in targets:
+            return targets[key]
+    return {p: DEFAULT_PCT[level] for p in POLLUTANTS}
+
+
+def _targets(level: str) -> dict:
+    return {
+        (t.region_id, t.year): {p: getattr(t, f"{p}_pct") for p in POLLUTANTS}
+        for t in ReductionTarget.objects.filter(level=level)
+    }
+
+
+_EXEMPT_FILTERS = {
+    # the first that applies names the entry's exemption, as ``_exempt`` below does in SQL
+    "guarantee": Q(is_guarantee=True),
+    "power_plant": Q(is_guarantee=False, is_power_plant=True),
+    "heating_boiler": Q(is_guarantee=False, is_power_plant=False, is_heating_boiler=True),
+    "small_micro": Q(
+        is_guarantee=False,
+        is_power_plant=False,
+        is_heating_boiler=False,
+        enterprise__is_small_micro=True,
+    ),
+}
+
+
+def _county_totals(*, year: int, level: str, unit_ids: list[int]) -> dict[int, dict]:
+    """Per county: entries, list version and exemptions, the baseline per day and the cut per
+    day at ``level``: the sums ``ratio_check`` makes per scope, from two grouped queries.
+
+    The baseline is summed per county and number of operating days and divided here in
+    Decimal, so SQLite (which would divide integers) and PostgreSQL give the same figures."""
+    exempt = {f"exempt_{k}": Count("id", filter=q) for k, q in _EXEMPT_FILTERS.items()}
+    groups = (
+        ListEntry.objects.filter(year=year, county_id__in=unit_ids)
+        .order_by()
+        .values("county_id", "operating_days")
+        .annotate(
+            n=Count("id"),
+            revisions=Sum("revision"),
+            last=Max("updated_at"),
+            **{f"tpa_{p}": Sum(f"{p}_tpa") for p in POLLUTANTS},
+            **exempt,
+        )
+    )
+    out: dict[int, dict] = {}
+    for g in groups:
+        t = out.setdefault(g["county_id"], {"n": 0, "revisions": 0, "last": None})
+        t["n"] += g["n"]
+        t["revisions"] += g["revisions"] or 0
+        if g["last"] and (t["last"] is None or g["last"] > t["last"]):
+            t["last"] = g["last"]
+        for k in EXEMPT_KINDS:
+            t[f"exempt_{k}"] = t.get(f"exempt_{k}", 0) + g[f"exempt_{k}"]
+        for p in POLLUTANTS:
+            share = Decimal(g[f"tpa_{p}"] or 0) / Decimal(g["operating_days"])
+            t[f"base_{p}"] = t.get(f"base_{p}", ZERO) + share
+    cuts = (
+        EntryMeasure.objects.filter(
+            level=level,
+            entry_process__entry__year=year,
+            entry_process__entry__county_id__in=unit_ids,
+        )
+        .order_by()
+        .values("entry_process__entry__county_id")
+        .annotate(**{f"cut_{p}": Sum(f"{p}_td") for p in POLLUTANTS})
+    )
+    for c in cuts:
+        out[c["entry_process__entry__county_id"]].update(c)
+    return out
+
+
+def _results(totals: dict, req: dict[str, Decimal]) -> list[dict]:
+    return [
+        _row(
+            PollutantResult(
+                pollutant=p,
+                label=LABELS[p],
+                baseline_td=tonnes(totals.get(f"base_{p}")),
+                cut_td=tonnes(totals.get(f"cut_{p}")),
+                required_pct=req[p],
+            )
+        )
+        for p in POLLUTANTS
+    ]
+
+
+def _t(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _duties_insert(*, alert: Alert, unit_ids: list[int]) -> int:
+    """Copy the duties of ``unit_ids``' entries into the alert's rows, numbered from 1 in
+    county code and name order (two statements); returns how many enterprises. Exempt
+    entries (R-LIST-3, R-GUAR-4) are marked by the first exemption that applies; their measures
+    were already generated as transport-only (``services.entries.measure_for``)."""
+    marks = ", ".join(["%s"] * len(unit_ids))
+    with connection.cursor() as cur:
+        cur.execute(
+            f"""
+            INSERT INTO {_t(AlertDuty)} (alert_id, position, county_id, entry_id, revision,
+                enterprise_id, name, city_name, county_name, county_code, grade_code, grade_name,
+                is_power_plant, is_heating_boiler, is_small_micro, is_guarantee, guarantee_scope,
+                bulk_transport, exempt)
+            SELECT %s, ROW_NUMBER() OVER (ORDER BY c.code, ent.name, le.id), le.county_id,
+                le.id, le.revision, le.enterprise_id, ent.name,
+                CASE WHEN c.level = %s THEN COALESCE(p.name, '') ELSE c.name END,
+                c.name, c.code, g.code, g.name, le.is_power_plant, le.is_heating_boiler,
+                ent.is_small_micro, le.is_guarantee, le.guarantee_scope, le.bulk_transport,
+                CASE WHEN le.is_guarantee THEN 'guarantee'
+                     WHEN le.is_power_plant THEN 'power_plant'
+                     WHEN le.is_heating_boiler THEN 'heating_boiler'
+                     WHEN ent.is_small_micro THEN 'small_micro' ELSE '' END
+            FROM {_t(ListEntry)} le
+            JOIN {_t(Enterprise)} ent ON ent.id = le.enterprise_id
+            JOIN {_t(Region)} c ON c.id = le.county_id
+            LEFT JOIN {_t(Region)} p ON p.id = c.parent_id
+            JOIN {_t(Grade)} g ON g.id = le.grade_id
+            WHERE le.year = %s AND le.county_id IN ({marks})
+            """,
+            [alert.pk, Region.Level.COUNTY, alert.year, *unit_ids],
+        )
+        n = cur.rowcount
+        cur.execute(
+            f"""
+            INSERT INTO {_t(AlertDutyProcess)} (alert_id, entry_id, entry_process_id,
+                process_id, name, line_name, action, ratio_pct, text, transport_rule,
+                is_override, so2_td, nox_td, pm_td, vocs_td)
+            SELECT %s, le.id, ep.id, ep.process_id, pr.name, ln.name, COALESCE(m.action, ''),
+                COALESCE(m.ratio_pct, 0), COALESCE(m.text, ''), COALESCE(m.transport_rule, %s),
+                COALESCE(m.is_override, %s), COALESCE(m.so2_td, 0), COALESCE(m.nox_td, 0),
+                COALESCE(m.pm_td, 0), COALESCE(m.vocs_td, 0)
+            FROM {_t(ListEntry)} le
+            JOIN {_t(EntryProcess)} ep ON ep.entry_id = le.id
+            JOIN {_t(Process)} pr ON pr.id = ep.process_id
+            JOIN {_t(ProductionLine)} ln ON ln.id = pr.line_id
+            LEFT JOIN {_t(EntryMeasure)} m ON m.entry_process_id = ep.id AND m.level = %s
+            WHERE le.year = %s AND le.county_id IN ({marks})
+            """,
+            [alert.pk, "none", False, alert.level, alert.year, *unit_ids],
+        )
+    return n
+
+
+@contextlib.contextmanager
+def _snapshot():
+    """One transaction, and on PostgreSQL one snapshot for all its queries."""
     outer = transaction.get_connection().in_atomic_block
     with transaction.atomic():
         if connection.vendor == "postgresql" and not outer:
-            # One snapshot for every query below: totals and duties describe the same list.
             with connection.cursor() as cur:
                 cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        return _call(
-            actor=actor,
-            level=level,
-            cities=cities,
-            start_on=start_on,
-            end_on=end_on,
-            year=year,
-            note=note,
-        )
+        yield
 
 
-def _call(*, actor, level, cities, start_on, end_on, year, note) -> Alert:
-    days = (end_on - start_on).days + 1
-    city_units = _counties_of(cities)
-    all_units = [u for _city, units in city_units for u in units]
-    versions = _list_versions(year=year, counties=all_units)
+def _duties_clear(alert_pk: int) -> None:
+    """Remove an alert's duty rows without loading them (a retried job starts afresh)."""
+    with connection.cursor() as cur:
+        cur.execute(f"DELETE FROM {_t(AlertDutyProcess)} WHERE alert_id = %s", [alert_pk])
+        cur.execute(f"DELETE FROM {_t(AlertDuty)} WHERE alert_id = %s", [alert_pk])
+
+
+def _progress(alert_pk: int, **fields) -> None:
+    Alert.objects.filter(pk=alert_pk).update(**fields)
+
+
+def alert_compute(*, alert: Alert) -> Alert:
+    """Compute a called alert (the worker job): per county the totals per pollutant against the
+    required share (R-LIST-7, the numbers of ``ratio_check``) with the list revision they came
+    from, per city and overall, the exemptions (R-LIST-3, R-GUAR-4) and each enterprise's duty
+    at the level (R-LIST-8) as rows. Records ``list.alert.called`` with the summary."""
+    level, year = alert.level, alert.year
+    _progress(alert.pk, status=Alert.Status.RUNNING, progress=1, error="")
+    _duties_clear(alert.pk)
+    city_units = _units(sorted(alert.cities.all(), key=lambda c: c.code))
+    targets = _targets(level)
     counties_out, cities_out, shortfalls = [], [], []
+    exempt = dict.fromkeys(EXEMPT_KINDS, 0)
+    ids = [u.pk for _c, units in city_units for u in units]
+    with _snapshot():  # totals and duties describe the same list
+        totals = _county_totals(year=year, level=level, unit_ids=ids) if ids else {}
+        position = _duties_insert(alert=alert, unit_ids=ids) if ids else 0
+    _progress(alert.pk, progress=90)
     for city, units in city_units:
-        county_rows = []
+        county_rows, entries = [], 0
         for unit in units:
-            rows = [_row(r) for r in ratio_check(scope=unit, year=year)[level]]
+            t = totals.get(unit.pk, {})
+            rows = _results(t, _required(targets, unit, year, level))
             county_rows.append(rows)
+            entries += t.get("n", 0)
+            for k in EXEMPT_KINDS:
+                exempt[k] += t.get(f"exempt_{k}", 0)
             short = [r for r in rows if not r["ok"]]
-            for r in short:
-                shortfalls.append(
-                    {
-                        "city": city.name,
-                        "county": unit.name,
-                        "county_code": unit.code,
-                        "pollutant": r["pollutant"],
-                        "label": r["label"],
-                        "required_pct": r["required_pct"],
-                        "achieved_pct": r["achieved_pct"],
-                        "shortfall_td": r["shortfall_td"],
-                    }
-                )
+            shortfalls += [
+                {
+                    "city": city.name,
+                    "county": unit.name,
+                    "county_code": unit.code,
+                    "pollutant": r["pollutant"],
+                    "label": r["label"],
+                    "required_pct": r["required_pct"],
+                    "achieved_pct": r["achieved_pct"],
+                    "shortfall_td": r["shortfall_td"],
+                }
+                for r in short
+            ]
             counties_out.append(
                 {
                     "id": unit.pk,
@@ -324,124 +412,107 @@ def _call(*, actor, level, cities, start_on, end_on, year, note) -> Alert:
                     "city": city.name,
                     "pollutants": rows,
                     "ok": not short,
-                    "list_version": versions[unit.pk],
+                    "list_version": {
+                        "entries": t.get("n", 0),
+                        "revisions": int(t.get("revisions") or 0),
+                        "max_updated_at": t["last"].isoformat() if t.get("last") else None,
+                    },
                 }
             )
-        req = required_pct(scope=city, year=year, level=level)
         cities_out.append(
             {
                 "id": city.pk,
                 "code": city.code,
                 "name": city.name,
                 "counties": [u.code for u in units],
-                "entries": sum(versions[u.pk]["entries"] for u in units),
-                "pollutants": _sum_rows(county_rows, req),
+                "entries": entries,
+                "pollutants": _sum_rows(county_rows, _required(targets, city, year, level)),
             }
         )
     overall_rows = _sum_rows([c["pollutants"] for c in cities_out], None)
     for r in overall_rows:  # what the whole alert takes off over its days, in tonnes
-        r["cut_period_t"] = str(tonnes(Decimal(r["cut_td"]) * days))
-    entries = _entries_for(counties=all_units, year=year, level=level)
-    total = sum(v["entries"] for v in versions.values())
-    duties, exempt = [], {"guarantee": 0, "power_plant": 0, "heating_boiler": 0, "small_micro": 0}
-    for entry in entries.iterator(chunk_size=2000):
-        kind = _exempt_kind(entry)
-        if kind:
-            exempt[kind] += 1
-        if len(duties) < DUTY_LIMIT:
-            duties.append(_duty(entry, level))
-    truncated = total > len(duties)
-    results = {
-        "schema": 1,
-        "level": level,
-        "level_label": str(AlertLevel(level).label),
-        "year": year,
-        "start_on": start_on.isoformat(),
-        "end_on": end_on.isoformat(),
-        "days": days,
-        "computed_at": timezone.now().isoformat(),
-        "counties": counties_out,
-        "cities": cities_out,
-        "overall": {
-            "entries": total,
-            "counties": len(counties_out),
-            "counties_short": len({s["county_code"] for s in shortfalls}),
-            "pollutants": overall_rows,
-        },
-        "shortfalls": shortfalls,
-        "exempt": exempt,
-        "duties": duties,
-        "duties_total": total,
-        "duties_stored": len(duties),
-        "duties_truncated": truncated,
-        "duties_note": _(
-            "企业数超过%(limit)d家，记录仅保存前%(limit)d家企业的减排责任；其余请在线查看清单"
-        )
-        % {"limit": DUTY_LIMIT}
-        if truncated
-        else "",
-    }
-    alert = Alert.objects.create(
-        level=level,
-        year=year,
-        start_on=start_on,
-        end_on=end_on,
-        note=note,
-        called_by=actor,
-        results=results,
-    )
-    alert.cities.set(cities)
-    event_record(
-        code="list.alert.called",
-        actor=actor,
-        target=alert,
-        summary=_("%(level)s预警 %(cities)s %(start)s至%(end)s")
-        % {
-            "level": results["level_label"],
-            "cities": "、".join(c.name for c in cities),
-            "start": start_on,
-            "end": end_on,
-        },
-        reason=note,
-        data={
+        r["cut_period_t"] = str(tonnes(Decimal(r["cut_td"]) * alert.days))
+    counties_short = len({s["county_code"] for s in shortfalls})
+    with transaction.atomic():
+        alert.results = {
+            "schema": 2,
             "level": level,
+            "level_label": str(AlertLevel(level).label),
             "year": year,
-            "cities": [c.code for c in cities],
-            "start_on": start_on.isoformat(),
-            "end_on": end_on.isoformat(),
-            "entries": total,
-            "counties": len(counties_out),
-            "counties_short": results["overall"]["counties_short"],
+            "start_on": alert.start_on.isoformat(),
+            "end_on": alert.end_on.isoformat(),
+            "days": alert.days,
+            "computed_at": timezone.now().isoformat(),
+            "counties": counties_out,
+            "cities": cities_out,
             "overall": {
-                r["pollutant"]: {
-                    "baseline_td": r["baseline_td"],
-                    "cut_td": r["cut_td"],
-                    "required_pct": r["required_pct"],
-                    "achieved_pct": r["achieved_pct"],
-                    "shortfall_td": r["shortfall_td"],
-                }
-                for r in overall_rows
+                "entries": position,
+                "counties": len(counties_out),
+                "counties_short": counties_short,
+                "pollutants": overall_rows,
             },
+            "shortfalls": shortfalls,
             "exempt": exempt,
-            "duties_truncated": truncated,
-        },
-    )
+        }
+        alert.status, alert.progress, alert.error = Alert.Status.READY, 100, ""
+        alert.finished_at = timezone.now()
+        alert.entries, alert.counties, alert.counties_short = (
+            position,
+            len(counties_out),
+            counties_short,
+        )
+        for k in EXEMPT_KINDS:
+            setattr(alert, f"exempt_{k}", exempt[k])
+        alert.save()
+        event_record(
+            code="list.alert.called",
+            actor=alert.called_by,
+            target=alert,
+            summary=_(
+                "%(level)s预警 %(cities)s %(start)s至%(end)s："
+                "%(n)d家企业，%(short)d个县（市、区）未达要求"
+            )
+            % {
+                "level": alert.results["level_label"],
+                "cities": "、".join(c.name for c, _u in city_units),
+                "start": alert.start_on,
+                "end": alert.end_on,
+                "n": position,
+                "short": counties_short,
+            },
+            reason=alert.note,
+            data={
+                "level": level,
+                "year": year,
+                "cities": [c.code for c, _u in city_units],
+                "start_on": alert.start_on.isoformat(),
+                "end_on": alert.end_on.isoformat(),
+                "entries": position,
+                "counties": len(counties_out),
+                "counties_short": counties_short,
+                "overall": {
+                    r["pollutant"]: {
+                        "baseline_td": r["baseline_td"],
+                        "cut_td": r["cut_td"],
+                        "required_pct": r["required_pct"],
+                        "achieved_pct": r["achieved_pct"],
+                        "shortfall_td": r["shortfall_td"],
+                    }
+                    for r in overall_rows
+                },
+                "exempt": exempt,
+            },
+        )
     return alert
 
 
-def alert_duties(alert: Alert, county: Region | None = None) -> Iterator[dict]:
-    """Each enterprise's duty at the alert's level, read live from the current list of the
-    alert's cities (optionally one county), in the same shape as ``results["duties"]``.
-
-    The stored JSON (``alert.results``) is the record of what the alert asked for; this live
-    read is for browsing large alerts whose record keeps only the first ``DUTY_LIMIT`` duties,
-    and it reflects the list as it is now, which may differ from the recorded revisions."""
-    units = [u for _c, us in _counties_of(list(alert.cities.all())) for u in us]
-    if county is not None:
-        units = [u for u in units if u.pk == county.pk]
-    if not units:
-        return
-    for entry in _entries_for(counties=units, year=alert.year, level=alert.level).iterator(
-        chunk_size=2000
-    ):
-        yield _duty(entry, alert.level)
+def alert_fail(*, alert_pk: int, error: str) -> None:
+    """A job that did not finish leaves no duties and says why."""
+    _duties_clear(alert_pk)
+    _progress(
+        alert_pk,
+        status=Alert.Status.FAILED,
+        progress=0,
+        error=error[:500],
+        finished_at=timezone.now(),
+    )

@@ -28,12 +28,14 @@ from emergency_list.models import (
     PRINT_ORDER,
     Action,
     AlertLevel,
+    EntryDocument,
     EntryProcess,
     ListEntry,
     TransportRule,
 )
 from emergency_list.services.arithmetic import per_day, share_pct, tonnes
 from emergency_list.services.entries import POLLUTANTS, cut_share, exempt_reason
+from emergency_list.services.public_check import check_url, qr_svg
 from grading.models import ProductionLine, User
 from grading.rules import allows
 
@@ -255,8 +257,11 @@ def entry_document_context(entry: ListEntry) -> dict:
     if not address.startswith(("河南", city or county.name, county.name)):
         address = " ".join(x for x in ("河南省", city, county.name, address) if x)
     now = timezone.localtime()
+    url = check_url(entry, entry.revision)
     return {
         "entry": entry,
+        "check_url": url,
+        "qr_svg": qr_svg(url),
         "revision": entry.revision,
         "year": entry.year,
         "enterprise": enterprise,
@@ -416,6 +421,33 @@ def document_store_revision(
         raise ValidationError(_("未知的文件类型：%s") % kind)
     digest = hashlib.sha256(pdf_bytes).hexdigest()
     return _write(document_name(entry_pk, kind, revision, digest), pdf_bytes, digest), digest
+
+
+def document_record(
+    *, entry_pk: int, kind: str, revision: int, path: str, sha256: str, size: int
+) -> EntryDocument:
+    """Record a stored file as a document of the entry (once per file): what the entry page,
+    the API and the county's bundle list."""
+    doc, _created = EntryDocument.objects.get_or_create(
+        path=path,
+        defaults={
+            "entry_id": entry_pk,
+            "kind": kind,
+            "revision": revision,
+            "sha256": sha256,
+            "size": size,
+        },
+    )
+    return doc
+
+
+def document_render_and_record(entry: ListEntry, kind: str) -> EntryDocument:
+    """Render one document of the entry's current version, store it whole and record it."""
+    pdf, revision = RENDERERS[kind](entry)
+    path, digest = document_store_revision(entry.pk, kind, revision, pdf)
+    return document_record(
+        entry_pk=entry.pk, kind=kind, revision=revision, path=path, sha256=digest, size=len(pdf)
+    )
 
 
 def document_store(entry: ListEntry, kind: str, pdf_bytes: bytes) -> tuple[str, str]:

@@ -16,11 +16,11 @@ from emergency_list.models import (
     AlertLevel,
     EntryMeasure,
     EntryProcess,
-    EntryRevision,
     ListEntry,
     TransportRule,
 )
 from emergency_list.services.arithmetic import apportion, per_day, tonnes
+from emergency_list.services.history import entry_revising
 from emergency_list.services.measures import TemplateIndex, is_weaker, strongest
 from emergency_list.services.processes import process_plans
 from grading.models import Enterprise, EnterpriseIndustry, Grade, Process, Region, User
@@ -153,30 +153,6 @@ def _processes(enterprise: Enterprise) -> list[Process]:
     )
 
 
-def entry_snapshot(entry: ListEntry) -> dict:
-    return {
-        "grade": entry.grade.code,
-        "flags": {f: getattr(entry, f) for f in FLAG_FIELDS},
-        "baseline": {p: str(getattr(entry, f"{p}_tpa")) for p in POLLUTANTS},
-        "processes": [
-            {
-                "process": ep.process_id,
-                "name": ep.process.name,
-                "measures": {
-                    m.level: {
-                        "action": m.action,
-                        "ratio": str(m.ratio_pct),
-                        "override": m.is_override,
-                        "text": m.text,
-                    }
-                    for m in ep.measures.all()
-                },
-            }
-            for ep in entry.processes.select_related("process").prefetch_related("measures")
-        ],
-    }
-
-
 def _rebuild(entry: ListEntry, enterprise: Enterprise, index: TemplateIndex) -> None:
     """(Re)create processes and measures. Each process gets its industry's grade and measures
     (R-GRADE-4) and its share of the baseline (``processes.process_plans``); shares the county
@@ -262,49 +238,53 @@ def entry_build(
     reason: str = "",
     index: TemplateIndex | None = None,
 ) -> ListEntry:
-    """Create or refresh one enterprise's entry; a refresh keeps the previous content as a
-    revision (R-LIST-6)."""
+    """Create or refresh one enterprise's entry; a refresh that changes the entry keeps what
+    it was before as a revision, one that changes nothing leaves no trace (R-LIST-6)."""
     index = index or TemplateIndex()
     enterprise = enterprises_to_build().get(pk=enterprise.pk)
     entry = ListEntry.objects.select_for_update().filter(year=year, enterprise=enterprise).first()
-    grade = enterprise_managed_grade(enterprise)
-    base = baseline_of(enterprise)
     if entry is None:
         entry = ListEntry(
             year=year,
             enterprise=enterprise,
             county=enterprise.county,
-            grade=grade,
-            graded=enterprise.overall_grade_id is not None,
             responsible_person=enterprise.contact_person,
             contact_mobile=enterprise.contact_mobile,
         )
+        from emergency_list.services.guarantee import guarantee_standing
+
+        entry.is_guarantee, entry.guarantee_scope = guarantee_standing(
+            enterprise=enterprise, year=year
+        )
+        entry_refresh(entry, enterprise, index)
         code = "list.entry.created"
     else:
-        EntryRevision.objects.create(
-            entry=entry,
-            revision=entry.revision,
-            changed_by=actor if getattr(actor, "pk", None) else None,
-            reason=reason or _("更新清单"),
-            snapshot=entry_snapshot(entry),
-        )
-        entry.revision += 1
-        entry.grade, entry.graded = grade, enterprise.overall_grade_id is not None
-        entry.county = enterprise.county
+        with entry_revising(entry, actor=actor, reason=reason or _("更新清单")) as change:
+            entry_refresh(entry, enterprise, index)
+        if not change.changed:
+            return entry
         code = "list.entry.refreshed"
-    for p in POLLUTANTS:
-        setattr(entry, f"{p}_tpa", tonnes(base[p]))
-    entry.save()
-    _rebuild(entry, enterprise, index)
     event_record(
         code=code,
         actor=actor,
         target=entry,
         summary=_("%(year)s年清单：%(ent)s（%(grade)s）")
-        % {"year": year, "ent": enterprise.name, "grade": grade.name},
+        % {"year": year, "ent": enterprise.name, "grade": entry.grade.name},
         reason=reason,
     )
     return entry
+
+
+def entry_refresh(entry: ListEntry, enterprise: Enterprise, index: TemplateIndex) -> None:
+    """Grade, county, baseline, processes and measures read again from the enterprise."""
+    entry.grade = enterprise_managed_grade(enterprise)
+    entry.graded = enterprise.overall_grade_id is not None
+    entry.county = enterprise.county
+    base = baseline_of(enterprise)
+    for p in POLLUTANTS:
+        setattr(entry, f"{p}_tpa", tonnes(base[p]))
+    entry.save()
+    _rebuild(entry, enterprise, index)
 
 
 def list_generate_request(*, actor: User, county: Region, year: int) -> None:
@@ -381,13 +361,14 @@ def entry_update(*, actor: User, entry: ListEntry, data: dict) -> ListEntry:
         raise ValidationError(
             {"transport_plan": _("大宗物料运输企业须制定应急运输响应方案（R-LIST-4）")}
         )
-    for k, v in data.items():
-        setattr(entry, k, v)
-    entry.full_clean(exclude=["enterprise", "county", "grade"])
-    entry.save()
-    return entry_build(
-        year=entry.year, enterprise=entry.enterprise, actor=actor, reason=_("修改清单信息")
-    )
+    with entry_revising(entry, actor=actor, reason=_("修改清单信息")):
+        for k, v in data.items():
+            setattr(entry, k, v)
+        entry.full_clean(exclude=["enterprise", "county", "grade"])
+        entry.save()
+        enterprise = enterprises_to_build().get(pk=entry.enterprise_id)
+        entry_refresh(entry, enterprise, TemplateIndex())
+    return entry
 
 
 @transaction.atomic
@@ -419,29 +400,20 @@ def measure_override(
     if not (Decimal(0) <= ratio <= Decimal(100)):
         raise ValidationError({"ratio_pct": _("比例应在0到100之间")})
     before = {"action": m.action, "ratio": str(m.ratio_pct), "text": m.text}
-    EntryRevision.objects.create(
-        entry=entry,
-        revision=entry.revision,
-        changed_by=actor,
-        reason=reason,
-        snapshot=entry_snapshot(entry),
-    )
-    ListEntry.objects.filter(pk=entry.pk).update(
-        revision=entry.revision + 1, updated_at=timezone.now()
-    )
-    m.action, m.ratio_pct, m.text = action, ratio, text.strip() or m.text
-    m.is_override, m.override_reason = True, reason.strip()
     ep = m.entry_process
-    m.save()
-    # R-LIST-7: the level's cuts of the entry are apportioned again, this one included.
-    pairs = [
-        (x.entry_process, x)
-        for x in EntryMeasure.objects.filter(entry_process__entry=entry, level=m.level)
-        .select_related("entry_process")
-        .order_by("entry_process_id")
-    ]
-    cuts_apportion(entry.operating_days, pairs)
-    EntryMeasure.objects.bulk_update([x for _ep, x in pairs], [f"{p}_td" for p in POLLUTANTS])
+    with entry_revising(entry, actor=actor, reason=reason.strip()):
+        m.action, m.ratio_pct, m.text = action, ratio, text.strip() or m.text
+        m.is_override, m.override_reason = True, reason.strip()
+        m.save()
+        # R-LIST-7: the level's cuts of the entry are apportioned again, this one included.
+        pairs = [
+            (x.entry_process, x)
+            for x in EntryMeasure.objects.filter(entry_process__entry=entry, level=m.level)
+            .select_related("entry_process")
+            .order_by("entry_process_id")
+        ]
+        cuts_apportion(entry.operating_days, pairs)
+        EntryMeasure.objects.bulk_update([x for _ep, x in pairs], [f"{p}_td" for p in POLLUTANTS])
     m.refresh_from_db()
     event_record(
         code="list.measure.tightened",

@@ -2,4 +2,4 @@
 imports this package, so it imports every module. Each task keeps, as its explicit name, the
 name it was first registered under: queued messages carry it."""
 
-from emergency_list.tasks import documents, excel, lists  # noqa: F401
+from emergency_list.tasks import alerts, bundles, documents, excel, lists, versions  # noqa: F401

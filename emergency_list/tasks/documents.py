@@ -6,7 +6,7 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
 from emergency_list.models import ListEntry
-from emergency_list.services.documents import RENDERERS, document_store_revision
+from emergency_list.services.documents import RENDERERS, document_render_and_record
 
 logger = logging.getLogger(__name__)
 
@@ -24,15 +24,15 @@ logger = logging.getLogger(__name__)
     time_limit=330,
 )
 def render_entry_documents(self, entry_pk: int) -> dict[str, str]:
-    """Render both documents of the entry's current revision and store them; returns the stored
-    names by kind. A file is written whole under a name holding its revision and checksum, so a
-    redelivered task adds nothing new and never damages what is there."""
+    """Render both documents of the entry's current revision, store and record them (the
+    entry page lists the records); returns the stored names by kind. A file is written whole
+    under a name holding its revision and checksum, so a redelivered task adds nothing new and
+    never damages what is there."""
     entry = ListEntry.objects.get(pk=entry_pk)
     names = {}
-    for kind, render in RENDERERS.items():
+    for kind in RENDERERS:
         try:
-            pdf, revision = render(entry)
-            names[kind] = document_store_revision(entry_pk, kind, revision, pdf)[0]
+            names[kind] = document_render_and_record(entry, kind).path
         except Exception:
             logger.exception("list entry %s: %s failed to render", entry_pk, kind)
             raise

@@ -8,14 +8,27 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from openpyxl import load_workbook
+from rest_framework.test import APIClient
 
 from core.models import AuditEvent
 from emergency_list.excel.alerts import alert_export
-from emergency_list.models import Action, Alert, AlertLevel, ListEntry, TransportRule
-from emergency_list.services import alerts
-from emergency_list.services.alerts import alert_call, alert_duties
+from emergency_list.models import (
+    Action,
+    Alert,
+    AlertDuty,
+    AlertDutyProcess,
+    AlertLevel,
+    ListEntry,
+    TransportRule,
+)
+from emergency_list.selectors import alert_duty_dicts
+from emergency_list.services import alerts as alert_service
+from emergency_list.services.alerts import alert_call
 from emergency_list.services.charts import alert_chart_svg, ratio_chart_svg
 from emergency_list.services.entries import entry_build, entry_update
 from emergency_list.services.ratios import ratio_check
@@ -76,20 +89,40 @@ def world(province_user):
     return w
 
 
+@pytest.fixture(autouse=True)
+def _worker_in_process(settings):
+    """The alert's job runs in-process when the call commits (the worker, without Redis)."""
+    from config.celery import app
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    previous, app.conf.task_always_eager = app.conf.task_always_eager, True
+    yield
+    app.conf.task_always_eager = previous
+
+
 def call(actor, level=AlertLevel.RED, cities=("410100", "410300"), **kw) -> Alert:
-    return alert_call(
-        actor=actor,
-        level=level,
-        cities=[region(c) for c in cities],
-        start_on=kw.pop("start_on", START),
-        end_on=kw.pop("end_on", START + datetime.timedelta(days=3)),
-        year=YEAR,
-        **kw,
-    )
+    """Call an alert and wait for its job, as the user does."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        alert = alert_call(
+            actor=actor,
+            level=level,
+            cities=[region(c) for c in cities],
+            start_on=kw.pop("start_on", START),
+            end_on=kw.pop("end_on", START + datetime.timedelta(days=3)),
+            year=YEAR,
+            **kw,
+        )
+    alert.refresh_from_db()
+    assert alert.status == Alert.Status.READY, alert.error
+    return alert
+
+
+def duty_list(alert: Alert) -> list[dict]:
+    return alert_duty_dicts(list(alert.duties.order_by("position")))
 
 
 def duty_of(alert: Alert, entry: ListEntry) -> dict:
-    return next(d for d in alert.results["duties"] if d["entry"] == entry.pk)
+    return next(d for d in duty_list(alert) if d["entry"] == entry.pk)
 
 
 def county_of(alert: Alert, code: str) -> dict:
@@ -222,19 +255,22 @@ def test_past_alert_keeps_its_results_and_list_revision(world, province_user):
     assert duty_of(second, world["C"])["processes"][0]["action"] == Action.AUTONOMOUS
     cut = lambda a: Decimal(county_of(a, "410184")["pollutants"][0]["cut_td"])  # noqa: E731
     assert cut(second) < cut(first)
-    # the live read shows the list as it is now; the record stays as it was
-    live = {d["entry"]: d for d in alert_duties(first, county=region("410184"))}
-    assert live[world["C"].pk]["grade"] == "A"
-    assert list(alert_duties(first, county=region("410311"))) == []
+    # the record's duties stay as they were, the new alert's follow the list
+    assert duty_of(first, world["C"])["grade"] == "C"
+    assert duty_of(second, world["C"])["grade"] == "A"
 
 
-def test_large_alert_stores_duties_up_to_the_limit(world, province_user, monkeypatch, tmp_path):
-    monkeypatch.setattr(alerts, "DUTY_LIMIT", 2)
+def test_every_duty_is_stored_as_rows_in_county_order(world, province_user, tmp_path):
     alert = call(province_user)
-    res = alert.results
-    assert res["duties_truncated"] and res["duties_stored"] == 2 and res["duties_total"] == 9
-    assert res["duties_note"]
-    assert len(list(alert_duties(alert))) == 9
+    assert alert.entries == 9 and alert.exempt_guarantee == 1 and alert.exempt_power_plant == 1
+    assert "duties" not in alert.results
+    rows = duty_list(alert)
+    assert len(rows) == 9
+    assert [d["county_code"] for d in rows] == sorted(d["county_code"] for d in rows)
+    assert [d["entry"] for d in rows if d["county_code"] == "410311"] == [
+        world["ly_C"].pk,
+        world["ly_D"].pk,
+    ]
     wb = load_workbook(alert_export(alert, tmp_path / "big.xlsx"))
     assert wb["企业责任"].max_row == 2 + 9
 
@@ -255,7 +291,7 @@ def test_export_workbook_sheets_and_formula_text(world, province_user, tmp_path)
     names = {c.value: c for c in duties["D"][2:]}
     cell = names[trap.enterprise.name]
     assert cell.data_type == "s" and cell.value.startswith("=")
-    assert len(names) == len(alert.results["duties"])
+    assert len(names) == len(duty_list(alert))
 
 
 def test_chart_svg_is_well_formed_and_names_counties(world, province_user):
@@ -308,3 +344,107 @@ def test_the_alert_export_leaves_no_temporary_file(world, province_user, client,
     with pytest.raises(RuntimeError):
         client.get(reverse("emergency_list:alert-export", args=[alert.pk]))
     assert _temp_files() - before == set()
+
+
+# --- the job, its queries and the reads that must not touch duties ----------------------------
+
+
+def _queries_of_a_call(actor, cities) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        call(actor, cities=cities)
+    return len(ctx.captured_queries)
+
+
+def test_alert_call_queries_do_not_grow_with_counties(province_user):
+    """The totals come from grouped queries and the duties from INSERT ... SELECT: a call for
+    a city with enterprises in 6 counties costs the queries one with 2 counties does."""
+    for code in ("410184", "410122"):
+        listed(code, "D")
+    two = _queries_of_a_call(province_user, ("410100",))
+    for code in ("410181", "410182", "410183", "410185"):
+        listed(code, "C")
+        listed(code, "D")
+    six = _queries_of_a_call(province_user, ("410100",))
+    alert = Alert.objects.order_by("-id").first()
+    assert alert.entries == 10 and len({d["county_code"] for d in duty_list(alert)}) == 6
+    assert six == two, (two, six)
+    # and a city of one county-level unit costs the same again
+    listed("419001", "D")
+    assert _queries_of_a_call(province_user, ("419001",)) == two
+
+
+def _sql(ctx) -> str:
+    return "\n".join(q["sql"] for q in ctx.captured_queries)
+
+
+def test_alert_lists_read_neither_duties_nor_totals(world, province_user, client):
+    call(province_user)
+    api = APIClient()
+    api.force_authenticate(province_user)
+    client.force_login(province_user)
+    duty_tables = (AlertDuty._meta.db_table, AlertDutyProcess._meta.db_table)
+    for get in (lambda: client.get("/list/alerts/"), lambda: api.get("/api/v1/list/alerts/")):
+        with CaptureQueriesContext(connection) as ctx:
+            response = get()
+        assert response.status_code == 200
+        sql = _sql(ctx)
+        assert "emergency_list_alert" in sql
+        assert not any(t in sql for t in duty_tables), sql
+        assert '"results"' not in sql, sql
+    listed_api = api.get("/api/v1/list/alerts/").json()
+    assert listed_api[0]["status"] == "ready" and listed_api[0]["entries"] == 9
+
+
+def test_duties_page_through_by_cursor_and_county(world, province_user, county_user):
+    alert = call(province_user)
+    api = APIClient()
+    api.force_authenticate(province_user)
+    seen, url = [], f"/api/v1/list/alerts/{alert.pk}/duties/?page_size=4"
+    while url:
+        body = api.get(url).json()
+        seen += [d["entry"] for d in body["results"]]
+        url = body["next"]
+    assert seen == [d["entry"] for d in duty_list(alert)]
+    detail = api.get(f"/api/v1/list/alerts/{alert.pk}/").json()
+    assert "duties" not in detail["results"] and detail["duties_url"].endswith("/duties/")
+    api.force_authenticate(county_user)
+    own = api.get(f"/api/v1/list/alerts/{alert.pk}/duties/").json()["results"]
+    assert own and {d["county_code"] for d in own} == {"410184"}
+
+
+def test_alert_job_failure_keeps_no_duties(world, province_user, monkeypatch):
+    def broken(**kw):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(alert_service, "_county_totals", broken)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        alert = alert_call(
+            actor=province_user,
+            level=AlertLevel.RED,
+            cities=[region("410100")],
+            start_on=START,
+            end_on=START,
+            year=YEAR,
+        )
+    alert.refresh_from_db()
+    assert alert.status == Alert.Status.FAILED and "测算失败" in alert.error
+    assert not alert.duties.exists()
+    assert not AuditEvent.objects.filter(code="list.alert.called").exists()
+
+
+def test_pending_alert_page_shows_progress(world, province_user, client):
+    alert = alert_call(  # committed only at the test's end: the job has not run
+        actor=province_user,
+        level=AlertLevel.RED,
+        cities=[region("410100")],
+        start_on=START,
+        end_on=START,
+        year=YEAR,
+    )
+    client.force_login(province_user)
+    page = client.get(f"/list/alerts/{alert.pk}/").content.decode()
+    assert 'id="alert-status"' in page and "排队中" in page and 'id="county-table"' not in page
+    polled = client.get(f"/list/alerts/{alert.pk}/", headers={"HX-Request": "true"})
+    assert polled.content.decode().lstrip().startswith('<div id="alert-status"')
+    export = client.get(f"/list/alerts/{alert.pk}/export/")
+    assert export.status_code == 302

@@ -62,14 +62,17 @@ def test_city_calls_an_alert_and_a_county_reads_its_part(
         "end_on": str(timezone.localdate()),
         "year": YEAR,
     }
-    response = api(city_user).post("/api/v1/list/alerts/", body, format="json")
-    assert response.status_code == 201, response.json()
-    alert = response.json()
+    with django_capture_on_commit_callbacks(execute=True):  # the job runs once the call commits
+        response = api(city_user).post("/api/v1/list/alerts/", body, format="json")
+    assert response.status_code == 202, response.json()
+    alert = api(city_user).get(f"/api/v1/list/alerts/{response.json()['id']}/").json()
+    assert alert["status"] == "ready"
     codes = {c["code"] for c in alert["results"]["counties"]}
     assert {"410184", "410122"} <= codes
     mine = api(county_user).get(f"/api/v1/list/alerts/{alert['id']}/").json()
     assert {c["code"] for c in mine["results"]["counties"]} == {"410184"}
-    assert all(d["county_code"] == "410184" for d in mine["results"]["duties"])
+    duties = api(county_user).get(mine["duties_url"]).json()["results"]
+    assert duties and all(d["county_code"] == "410184" for d in duties)
     assert api(county_user).post("/api/v1/list/alerts/", body, format="json").status_code == 403
     luoyang = factories.staff_user(User.Role.CITY, "410300")
     assert api(luoyang).get(f"/api/v1/list/alerts/{alert['id']}/").status_code == 404

@@ -10,7 +10,8 @@ from openpyxl.cell.cell import Cell
 
 from emergency_list.excel.alerts import alert_export
 from emergency_list.excel.cells import is_formula_like, safe_cell, safe_text
-from emergency_list.models import Alert, AlertLevel
+from emergency_list.models import Alert, AlertDuty, AlertLevel
+from grading.models import Region
 from tests import factories
 
 FORMULA_LIKE = ["=1+1", "+86 371", "-错峰运输", "@供热季", "\t制表", "\n换行", "#N/A", "#REF!"]
@@ -45,23 +46,34 @@ def test_characters_xml_cannot_carry_are_dropped(ws):
 @pytest.mark.django_db
 def test_an_alerts_workbook_keeps_an_error_code_as_text(tmp_path):
     day = datetime.date(2026, 1, 10)
-    duty = {
-        "city": "郑州市",
-        "county": "新郑市",
-        "name": "#DIV/0!",
-        "grade_name": "D级",
-        "exempt": "",
-        "guarantee_scope": "",
-        "transport_label": "",
-        "processes": [],
-    }
     alert = Alert.objects.create(
         level=AlertLevel.RED,
         year=2026,
         start_on=day,
         end_on=day,
         called_by=factories.admin_user(),
-        results={"level_label": "红色", "duties": [duty]},
+        status=Alert.Status.READY,
+        results={"level_label": "红色"},
+    )
+    county = Region.objects.get(code="410184")
+    AlertDuty.objects.create(
+        alert=alert,
+        position=1,
+        county=county,
+        entry_id=1,
+        revision=1,
+        enterprise_id=1,
+        name="#DIV/0!",
+        city_name="郑州市",
+        county_name=county.name,
+        county_code=county.code,
+        grade_code="D",
+        grade_name="D级",
+        is_power_plant=False,
+        is_heating_boiler=False,
+        is_small_micro=False,
+        is_guarantee=False,
+        bulk_transport=False,
     )
     book = openpyxl.load_workbook(alert_export(alert, tmp_path / "alert.xlsx"))
     cell = book["企业责任"]["D3"]

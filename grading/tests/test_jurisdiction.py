@@ -3,8 +3,8 @@
 import pytest
 from rest_framework.test import APIClient
 
-from grading.jurisdiction import county_units_for
-from grading.models import Enterprise, User
+from grading.jurisdiction import county_unit_ids_for, county_units_for
+from grading.models import Enterprise, Region, User
 from grading.selectors import enterprise_list
 from tests import factories
 
@@ -115,3 +115,45 @@ def test_anonymous_gets_nothing(client, spread):
     assert APIClient().get("/api/v1/enterprises/").status_code in (401, 403)
     response = client.get("/enterprises/")
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+# --- scoping the planner can use: id lists resolved once per request ---------------------------
+
+
+def test_province_holding_every_unit_is_not_filtered_and_ids_are_resolved_once(
+    spread, province_user, city_user, django_assert_num_queries
+):
+    assert county_unit_ids_for(province_user) is None  # every unit there is: no filter
+    ids = county_unit_ids_for(city_user)
+    assert set(ids) == set(county_units_for(city_user).values_list("pk", flat=True))
+    with django_assert_num_queries(0):
+        assert county_unit_ids_for(city_user) == ids
+    sql = str(enterprise_list(viewer=city_user).query)
+    assert "parent_id" not in sql.split("WHERE", 1)[1]  # an id list, not OR over parents
+    # another region for the same user object is never answered from the old one
+    city_user.region = Region.objects.get(code="410300")
+    assert names(enterprise_list(viewer=city_user)) == {"410303"}
+
+
+def test_county_filter_is_an_id_list(spread, province_user):
+    zhengzhou = Region.objects.get(code="410100")
+    assert names(enterprise_list(viewer=province_user, county=zhengzhou)) == {"410184", "410122"}
+    xinzheng = Region.objects.get(code="410184")
+    assert names(enterprise_list(viewer=province_user, county=xinzheng)) == {"410184"}
+
+
+def test_api_lists_walk_by_cursor_within_reach(spread, city_user):
+    for _ in range(3):
+        factories.enterprise(county="410184")
+    api = APIClient()
+    api.force_authenticate(city_user)
+    seen, url = [], "/api/v1/enterprises/?paginate=cursor&page_size=2"
+    while url:
+        body = api.get(url).json()
+        assert "count" not in body
+        seen += [e["id"] for e in body["results"]]
+        url = body["next"]
+    assert seen == sorted(seen)
+    assert set(seen) == set(enterprise_list(viewer=city_user).values_list("pk", flat=True))
+    paged = api.get("/api/v1/enterprises/?page=1").json()
+    assert paged["count"] == len(seen)

@@ -130,3 +130,21 @@ def test_every_role_can_open_its_inbox_and_sees_only_its_own_menu(
         page = client.get("/inbox/")
         assert page.status_code == 200
         assert ("本企业" in page.content.decode()) == (user == enterprise_user)
+
+
+def test_healthz_answers_for_the_database_and_reports_the_broker(client, monkeypatch):
+    from django.db import OperationalError
+
+    import grading.views as views
+
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert "database ok" in response.content.decode()
+    assert "broker " in response.content.decode()
+
+    def down(*args, **kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(views.connection, "cursor", down)
+    response = client.get("/healthz")
+    assert response.status_code == 503

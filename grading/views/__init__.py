@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import DatabaseError, connection
 from django.db.models import Count, Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 from core.audit import event_list_for
 from core.forms import add_service_errors, error_text
 from core.hooks import collect
+from core.jobs import broker_check
 from core.models import Notification
 from core.notifications import unread_for
 from grading import selectors
@@ -46,7 +48,20 @@ def _require_perm(user: User, perm: str, obj=None) -> None:
 
 
 def healthz(request):
-    return HttpResponse("ok", content_type="text/plain")
+    """What a load balancer asks: 200 while the database answers, 503 when it does not. The
+    broker's state is reported but does not fail the check: pages serve without it, and only
+    starting background work waits for it."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return HttpResponse("database unavailable", status=503, content_type="text/plain")
+    try:
+        broker_check()
+        broker = "ok"
+    except ValidationError:
+        broker = "unavailable"
+    return HttpResponse(f"ok\ndatabase ok\nbroker {broker}\n", content_type="text/plain")
 
 
 @login_required

@@ -6,6 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
+from core.api import BlankChoicesMixin
 from declarations.api import RejectUnknownFieldsMixin
 from grading.models import Grade, GradeRecord
 from publication.models import Notice, NoticeItem, Objection
@@ -180,7 +181,7 @@ class NoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return Response(NoticeSerializer(notice, context={"with_items": True}).data)
 
 
-class ObjectionSerializer(serializers.ModelSerializer):
+class ObjectionSerializer(BlankChoicesMixin, serializers.ModelSerializer):
     notice = serializers.CharField(source="item.notice.number")
     item = serializers.IntegerField(source="item_id")
     enterprise_name = serializers.CharField(source="item.enterprise.name")

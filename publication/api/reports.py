@@ -7,6 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
+from core.api import BlankChoicesMixin
 from declarations.api import RejectUnknownFieldsMixin
 from publication.models import PublicReport
 from publication.rules import allows, refusal
@@ -14,7 +15,7 @@ from publication.selectors.reports import report_get, report_list
 from publication.services.reports import report_handle
 
 
-class ReportSerializer(serializers.ModelSerializer):
+class ReportSerializer(BlankChoicesMixin, serializers.ModelSerializer):
     county = serializers.CharField(source="county.code")
     enterprise = serializers.IntegerField(source="enterprise_id", allow_null=True)
     reporter_name = serializers.SerializerMethodField()

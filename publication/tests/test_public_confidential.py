@@ -11,6 +11,8 @@ from django.test import Client
 from django.urls import get_resolver
 
 from declarations.services import drafting
+from emergency_list.services.entries import entry_build, entry_update
+from emergency_list.services.public_check import check_url
 from grading.models import Enterprise, GradeRecord
 from publication.services import lists, notices
 from publication.tests import builders
@@ -88,7 +90,19 @@ def data(province, zhengzhou, django_capture_on_commit_callbacks):
     Enterprise.objects.filter(pk=later_secret.pk).update(is_confidential=True)
     secrets = [secret_a, project_a, later_secret, secret_c]
     needles = [e.name for e in secrets] + [e.uscc for e in secrets] + ["刘联系", "13612345678"]
-    return {"notice": notice, "needles": needles, "visible": [visible_a, visible_c, noticed_a]}
+    # The QR codes of signboards: a visible enterprise's board, current and outdated, and the
+    # boards of confidential ones (which only say whether they are current).
+    signboards = []
+    for ent in (visible_a, secret_a, project_a):
+        entry = entry_build(year=2026, enterprise=ent)
+        signboards.append(check_url(entry, 1).split("testserver", 1)[-1])
+    entry_update(actor=province, entry=visible_a.list_entries.get(), data={"note": "公开企业备注"})
+    return {
+        "notice": notice,
+        "needles": needles,
+        "visible": [visible_a, visible_c, noticed_a],
+        "signboards": [urlsplit(u).path for u in signboards],
+    }
 
 
 def test_r_decl_5_every_public_route_leaves_confidential_enterprises_out(
@@ -119,7 +133,7 @@ def test_r_decl_5_every_public_route_leaves_confidential_enterprises_out(
     with time_machine.travel(datetime.date(2026, 3, 3)):
         seen = crawl(
             get,
-            ["/public/", "/api/v1/public/", *searches, *filtered],
+            ["/public/", "/api/v1/public/", *searches, *filtered, *data["signboards"]],
             allow=("/public/", "/api/v1/public/"),
         )
     post_only = {"public-api:objection-lodge", "public-api:report-lodge"}

@@ -11,6 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from core.api import BlankChoicesMixin
 from core.audit import event_list_for
 from declarations.api import RejectUnknownFieldsMixin
 from grading.models import GradeRecord
@@ -49,7 +50,7 @@ class StepSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
-class AppealSerializer(serializers.ModelSerializer):
+class AppealSerializer(BlankChoicesMixin, serializers.ModelSerializer):
     enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
     industry = serializers.CharField(source="industry.code", read_only=True)
     stage_display = serializers.CharField(source="get_stage_display", read_only=True)

@@ -10,6 +10,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core.api import BlankChoicesMixin
 from declarations.api import RejectUnknownFieldsMixin
 from grading.models import Industry, User
 from grading.selectors import enterprise_get
@@ -90,7 +91,7 @@ class TriggerSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class DowngradeCaseSerializer(serializers.ModelSerializer):
+class DowngradeCaseSerializer(BlankChoicesMixin, serializers.ModelSerializer):
     enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
     county = serializers.CharField(source="enterprise.county.code", read_only=True)
     industry = serializers.CharField(source="industry.code", read_only=True)

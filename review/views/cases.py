@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.audit import event_list_for
 from core.downloads import file_download
 from core.forms import error_text
+from declarations.models import Declaration
 from declarations.selectors import declaration_get
 from review import forms as rforms
 from review.deadlines import county_due
@@ -24,6 +25,7 @@ from review.selectors import cases as selectors
 from review.selectors.experts import panel_candidates
 from review.services import decisions, onsite, panels
 from review.services.forms import approval_form_rerequest, form_title
+from review.services.guarantee import guarantee_county_due
 from review.views.guarantee import co_review_context
 
 #: The permission behind each action of the case page.
@@ -40,7 +42,12 @@ def queue(request):
     user = request.user
     today = timezone.localdate()
     waiting = [
-        {"declaration": d, "due": county_due(timezone.localdate(d.submitted_at))}
+        {
+            "declaration": d,
+            "due": guarantee_county_due(d.year)
+            if d.control_type == Declaration.ControlType.GUARANTEE
+            else county_due(timezone.localdate(d.submitted_at)),
+        }
         for d in selectors.submissions_waiting(viewer=user)
     ]
     page = Paginator(selectors.queue_cases(viewer=user), 50).get_page(request.GET.get("page"))

@@ -16,6 +16,7 @@ from core.forms import error_text
 from declarations.selectors import declaration_get
 from declarations.services.guarantee import guarantee_remove
 from review import forms as rforms
+from review.models import GuaranteeCoReview
 from review.rules import allows
 from review.selectors import cases as case_selectors
 from review.selectors.guarantee import (
@@ -31,9 +32,14 @@ def co_review_context(user, case) -> dict | None:
     """The joint-review section of a guarantee case's page (None for other cases)."""
     if not guarantee.is_guarantee_case(case):
         return None
-    can_record = case.stage == "city" and allows(user, "review.record_guarantee_co_review", case)
+    rows = list(case.guarantee_co_reviews.select_related("recorded_by"))
+    can_record = (
+        case.stage == "city"
+        and len(rows) < len(GuaranteeCoReview.Department.values)
+        and allows(user, "review.record_guarantee_co_review", case)
+    )
     return {
-        "rows": case.guarantee_co_reviews.select_related("recorded_by"),
+        "rows": rows,
         "problems": guarantee.co_review_problems(case) if case.stage == "city" else [],
         "form": rforms.GuaranteeCoReviewForm() if can_record else None,
         "due": guarantee.guarantee_county_due(case.declaration.year),
