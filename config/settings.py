@@ -287,6 +287,7 @@ CELERY_TASK_ROUTES = {
     "emergency_list.tasks_excel.*": {"queue": "bulk"},
     "emergency_list.tasks.generate_list": {"queue": "bulk"},
     "emergency_list.tasks_versions.export_version_diff": {"queue": "bulk"},
+    "emergency_list.tasks.compute_alert": {"queue": "bulk"},
     "publication.tasks.render_export": {"queue": "bulk"},
 }
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"

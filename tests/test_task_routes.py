@@ -28,6 +28,9 @@ EXPECTED = {
     "emergency_list.tasks_excel.import_list": "bulk",
     "emergency_list.tasks.generate_list": "bulk",
     "publication.tasks.render_export": "bulk",
+    "emergency_list.tasks_bundles.build_bundle": "documents",
+    "emergency_list.tasks_versions.export_version_diff": "bulk",
+    "emergency_list.tasks.compute_alert": "bulk",
 }
 
 

@@ -4,12 +4,13 @@ download as the list's Excel jobs). Each entry contributes the plan and the sign
 current version, rendered first where they are missing."""
 
 import os
-import uuid
+import tempfile
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -94,16 +95,20 @@ def bundle_build(
 
 
 def bundle_write(job: ExcelJob, progress=None) -> tuple[str, str, dict]:
-    """Build the job's archive in a hidden temporary file beside its final name and rename it
-    into place when whole; returns (name, sha256, counts). Nothing is left behind on failure."""
-    name = bundle_file_name(job)
-    final = Path(default_storage.path(name))
-    final.parent.mkdir(parents=True, exist_ok=True)
-    temp = final.with_name(f".{final.name}.{uuid.uuid4().hex}.part")
+    """Build the job's archive in a scratch file of the worker and save it through the storage
+    API (local folder or object storage) when whole; returns (stored name, sha256, counts).
+    Nothing is left behind on failure."""
+    fd, scratch = tempfile.mkstemp(prefix="list-bundle-", suffix=".zip.part")
+    os.close(fd)
+    temp = Path(scratch)
     try:
         counts = bundle_build(county=job.region, year=job.year, out_path=temp, progress=progress)
         digest = file_sha256(temp)
-        os.replace(temp, final)
+        name = bundle_file_name(job)
+        if default_storage.exists(name):
+            default_storage.delete(name)
+        with temp.open("rb") as fh:
+            name = default_storage.save(name, File(fh))
     finally:
         temp.unlink(missing_ok=True)
     return name, digest, counts

@@ -6,10 +6,16 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.utils import timezone
 
+from core.jobs import JobKind, job_kind, job_run
 from emergency_list.models import ExcelJob
 from emergency_list.services.bundles import bundle_write
 
 logger = logging.getLogger(__name__)
+
+job_kind(
+    "emergency_list.tasks_bundles.build_bundle",
+    JobKind(model=ExcelJob, finished_field="finished_at"),
+)
 
 BUNDLE_SOFT_LIMIT = 40 * 60  # two PDFs of ~0.3 s per entry: a large county takes minutes
 
@@ -29,6 +35,11 @@ def build_bundle(self, job_pk: int) -> str:
     """Build the archive; progress is written as each entry is done (outside any transaction,
     so other connections see it); the job ends ready with file and checksum or failed with a
     Chinese message and no file."""
+    with job_run(self, self.name, job_pk) as run:  # heartbeat; a lost worker ends the job
+        return "" if run.skip else _build_bundle(job_pk)
+
+
+def _build_bundle(job_pk: int) -> str:
     job = ExcelJob.objects.select_related("region").get(pk=job_pk)
     _update(job_pk, status=ExcelJob.Status.RUNNING, progress=1, error="", file="")
     last = [1]
