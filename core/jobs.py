@@ -255,9 +255,11 @@ def job_run(task, kind_or_name: JobKind | str, pk) -> Iterator[Run]:
         state = JobRun.State.RUNNING if retrying else JobRun.State.FAILED
         values = {"state": state, "message": type(exc).__name__[:300]}
         if retrying:
-            # the retry comes after a backoff: give the beat task that long before it looks
+            # the retry comes after a backoff: give the beat task that long before it looks;
+            # a retry is not a delivery lost with its worker, so it does not count as one
             grace = getattr(task, "retry_backoff_max", 600) or 600
             values["heartbeat_at"] = timezone.now() + timedelta(seconds=grace)
+            values["attempts"] = models.F("attempts") - 1
         else:
             values["finished_at"] = timezone.now()
         if isinstance(exc, MemoryError):
@@ -306,7 +308,7 @@ def _will_retry(task, exc: BaseException) -> bool:
     if not autoretry or not isinstance(exc, autoretry):
         return False
     request = getattr(task, "request", None)
-    if request is None or getattr(request, "is_eager", False):
+    if request is None:
         return False
     limit = task.max_retries
     return limit is None or (request.retries or 0) < limit

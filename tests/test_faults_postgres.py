@@ -31,7 +31,7 @@ ENV = {"CONN_MAX_AGE": "60", "JOB_HEARTBEAT_SECONDS": "1", "JOB_STALE_SECONDS": 
 
 
 @pytest.fixture
-def cluster(tmp_path):
+def cluster(reference_data, tmp_path):
     """The throwaway cluster holding a copy of the test database (migrated, reference data)
     and a province of enterprises with their list entries."""
     pg = OwnPostgres()

@@ -6,6 +6,7 @@ so. The same on a real worker: tests/test_jobs_worker.py."""
 from datetime import timedelta
 
 import pytest
+from celery.exceptions import Retry
 from django.contrib.contenttypes.models import ContentType
 from django.db import OperationalError
 from django.utils import timezone
@@ -162,3 +163,28 @@ def test_every_job_task_registers_what_failed_means_for_its_row():
         "publication.tasks.render_export",
         "publication.tasks.render_version_file",
     }
+
+
+def test_a_task_that_declares_retries_retries_a_passing_fault(monkeypatch):
+    """A render that meets a database restart runs again (autoretry_for with backoff) and the
+    retry is not counted as a delivery lost with its worker."""
+    from review.tasks import approval_forms
+
+    calls = []
+
+    def flaky(pk):
+        calls.append(pk)
+        if len(calls) == 1:
+            raise OperationalError("server closed the connection unexpectedly")
+        return "sha"
+
+    monkeypatch.setattr(approval_forms, "approval_form_render", flaky)
+    with pytest.raises(Retry):  # autoretry_for: queued again after a backoff
+        approval_forms.render_approval_form.apply(args=(424242,), task_id="r-1")
+    run = JobRun.objects.get(object_id="424242")
+    assert run.state == JobRun.State.RUNNING and run.heartbeat_at > timezone.now()
+    # the retry, delivered with the same task id
+    again = approval_forms.render_approval_form.apply(args=(424242,), task_id="r-1", retries=1)
+    assert again.get() == "sha" and len(calls) == 2
+    run.refresh_from_db()
+    assert run.state == JobRun.State.SUCCEEDED and run.attempts == 1

@@ -29,6 +29,8 @@ EXPECTED = {
     "emergency_list.tasks.generate_list": "bulk",
     "emergency_list.tasks.compute_alert": "bulk",
     "publication.tasks.render_export": "bulk",
+    "emergency_list.tasks_bundles.build_bundle": "documents",
+    "emergency_list.tasks_versions.export_version_diff": "bulk",
 }
 
 

@@ -2,6 +2,8 @@
 overall against the required share, 企业责任 per enterprise and process, and 预警信息. Every
 cell goes through ``cells`` (text is never taken for a formula or an error code)."""
 
+import contextlib
+import os
 from decimal import Decimal
 from pathlib import Path
 
@@ -22,9 +24,34 @@ def alert_export(alert: Alert, out_path) -> Path:
     """The alert's record as a workbook: 汇总 (per county, city and overall, totals against
     the required share and the shortfall) and 企业责任 (per enterprise and process, the duty
     at the alert's level, read from the alert's duty rows in chunks, so memory stays flat)."""
-    res = alert.results
     out_path = Path(out_path)
     wb = Workbook(write_only=True)
+    try:
+        _fill(alert, wb)
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        wb.save(out_path)
+    except BaseException:
+        # openpyxl keeps each write-only sheet in a temporary file until the workbook is
+        # saved; a failed export removes them and its partial file.
+        discard_write_only(wb)
+        out_path.unlink(missing_ok=True)
+        raise
+    return out_path
+
+
+def discard_write_only(wb: Workbook) -> None:
+    """Remove the temporary files of a write-only workbook that will not be saved."""
+    for ws in wb.worksheets:
+        writer = getattr(ws, "_writer", None)
+        if writer is not None:
+            with contextlib.suppress(Exception):
+                writer.close()
+            with contextlib.suppress(OSError):
+                os.remove(writer.out)
+
+
+def _fill(alert: Alert, wb: Workbook) -> None:
+    res = alert.results
 
     ws = wb.create_sheet("汇总")
     pol_cols = [
@@ -137,6 +164,3 @@ def alert_export(alert: Alert, out_path) -> Path:
     ws.column_dimensions["B"].width = 60
     for k, v in info:
         ws.append([safe_cell(ws, k), safe_cell(ws, v)])
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(out_path)
-    return out_path

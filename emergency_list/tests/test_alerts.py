@@ -315,6 +315,37 @@ def test_enterprise_user_cannot_call_an_alert(world, enterprise_user):
     assert enterprise_user.role == User.Role.ENTERPRISE
 
 
+def _temp_files() -> set[str]:
+    import tempfile
+    from pathlib import Path
+
+    return {p.name for p in Path(tempfile.gettempdir()).iterdir()}
+
+
+def test_the_alert_export_leaves_no_temporary_file(world, province_user, client, monkeypatch):
+    """Issue 10: an export, downloaded or failed, leaves nothing in the temporary folder."""
+    from django.urls import reverse
+
+    from emergency_list.excel import alerts as alert_excel
+
+    listed("410184", "D")
+    alert = call(province_user)
+    client.force_login(province_user)
+    before = _temp_files()
+    response = client.get(reverse("emergency_list:alert-export", args=[alert.pk]))
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content)[:2] == b"PK"
+    assert _temp_files() - before == set()
+
+    def broken(ws, value):
+        raise RuntimeError("磁盘已满")
+
+    monkeypatch.setattr(alert_excel, "safe_cell", broken)
+    with pytest.raises(RuntimeError):
+        client.get(reverse("emergency_list:alert-export", args=[alert.pk]))
+    assert _temp_files() - before == set()
+
+
 # --- the job, its queries and the reads that must not touch duties ----------------------------
 
 
