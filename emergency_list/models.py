@@ -159,7 +159,7 @@ class ListEntry(models.Model):
         verbose_name=_("管控等级"),
         on_delete=models.PROTECT,
         related_name="+",
-        help_text=_("企业绩效等级；未参与分级的按最低等级（R-ELIG-4）"),
+        help_text=_("企业绩效等级；未参与分级的按最低等级"),
     )
     graded = models.BooleanField(_("已分级"), default=False)
     is_power_plant = models.BooleanField(_("电厂"), default=False)
@@ -232,7 +232,7 @@ class EntryProcess(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text=_("该工序所属行业的现行等级；该行业未分级的按其最低等级（R-GRADE-4、R-ELIG-4）"),
+        help_text=_("该工序所属行业的现行等级；该行业未分级的按其最低等级"),
     )
     emission_basis = models.CharField(
         _("排放量来源"),

@@ -18,25 +18,25 @@ def hub_sections(user) -> list[dict]:
             "publication.manage_notices",
             "publication:notices",
             _("公示与公布"),
-            _("公示本级认定结果，处理异议，发布公开名单新版本（R-PUB-1）"),
+            _("公示本级认定结果，处理异议，发布公开名单新版本"),
         ),
         (
             "publication.view_dashboard",
             "publication:dashboard",
             _("目标进展"),
-            _("A、B级企业占比对照年度目标和2020年基数，D级企业数，逐月进展（R-TGT-1）"),
+            _("A、B级企业占比对照年度目标和2020年基数，D级企业数，逐月进展"),
         ),
         (
             "publication.view_positive_list",
             "publication:positive",
             _("监管执法正面清单"),
-            _("A级、绩效引领性、符合绩效先进性指标企业，随等级变化更新（R-PUB-3）"),
+            _("A级、绩效引领性、符合绩效先进性指标企业，随等级变化更新"),
         ),
         (
             "publication.view_positive_list",
             "publication:improvement",
             _("绩效提升企业清单"),
-            _("排查建立、分行业填报绩效提升企业（001 附件3，R-TGT-2）"),
+            _("排查建立、分行业填报绩效提升企业（001 附件3）"),
         ),
         (
             "publication.view_positive_list",
@@ -48,13 +48,13 @@ def hub_sections(user) -> list[dict]:
             "publication.view_reports",
             "publication:reports",
             _("公众举报"),
-            _("核实本辖区收到的举报并记录结果（R-PUB-2）"),
+            _("核实本辖区收到的举报并记录结果"),
         ),
         (
             "publication.view_handlers",
             "publication:handlers",
             _("指定承办人"),
-            _("处理异议和举报、可见举报人身份的工作人员（R-PUB-2）"),
+            _("处理异议和举报、可见举报人身份的工作人员"),
         ),
     ]
     return [

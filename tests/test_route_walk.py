@@ -3,9 +3,11 @@ listed), requested as every role with an object of the user's own county, an obj
 another city, a missing id and malformed parameters (issue 10 item 8, issue 11 "done when").
 
 It asserts that nothing answers a server error, that an object of another city answers
-exactly as a missing one (existence cannot be probed), and that the other city's enterprise
-never appears in what a county, city or enterprise user of 郑州 is served."""
+exactly as a missing one (existence cannot be probed), that the other city's enterprise
+never appears in what a county, city or enterprise user of 郑州 is served, and that no page
+shows a rule code or a grade by its internal code (issue 10 item 7)."""
 
+import re
 from dataclasses import dataclass, field
 
 import pytest
@@ -224,6 +226,30 @@ def _urls(name: str, kwarg_names: tuple, home: Side, foreign: Side) -> dict[str,
     return out
 
 
+#: A code of RULES.md: it belongs to code, docstrings, audit data and the API's ``rule`` key.
+RULE_CODE = re.compile(r"R-[A-Z]+-\d+")
+#: A grade shown by its code in a grade cell (a table cell, a grade badge) instead of its name.
+BARE_GRADE_CELL = re.compile(
+    r"<(td|dd|span)(?: class=\"[^\"]*grade[^\"]*\")?>\s*(A\+|A|B-|B|C|D|LEAD|NONLEAD|ADV|NONADV)"
+    r"\s*</\1>"
+)
+#: Grade codes that are never a name, anywhere in the text users read.
+INTERNAL_GRADE = re.compile(r"\b(NONADV|NONLEAD|ADV|LEAD)\b")
+
+
+def internal_codes_shown(response) -> list[str]:
+    """Rule codes and internal grade codes in an HTML page's text (API JSON may carry them)."""
+    if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
+        return []
+    body = _body(response)
+    text = re.sub(r"<[^>]+>", " ", body)
+    return (
+        RULE_CODE.findall(body)
+        + [m.group(2) for m in BARE_GRADE_CELL.finditer(body)]
+        + INTERNAL_GRADE.findall(text)
+    )
+
+
 def _body(response) -> str:
     if getattr(response, "streaming", False):
         return ""
@@ -233,6 +259,8 @@ def _body(response) -> str:
 #: Roles whose reach is 郑州 (or one enterprise of it) or nothing: another city's objects must
 #: answer as missing ones.
 CONFINED = {"enterprise", "county", "city", "expert", "auditor", "security", "anonymous"}
+#: The API's routes: their JSON (browsable or not) keeps machine-readable codes.
+API_ROUTES = ("api:", "publication-api:", "public-api:")
 #: Routes the POST pass leaves alone: logging out would end the walk's session.
 NO_POST = {"logout"}
 ROLES = ["enterprise", "county", "city", "province", "expert", "admin", "auditor", "anonymous"]
@@ -246,7 +274,7 @@ def test_every_route_as_every_role_answers_without_error_or_leak(role, world):
     if user is not None:
         client.force_login(user)
     foreign_names = {foreign.objects["enterprise"].name, foreign.objects["enterprise"].uscc}
-    errors, leaks, opened = [], [], set()
+    errors, leaks, coded, opened = [], [], [], set()
     for name, kwarg_names in ROUTES:
         urls = _urls(name, kwarg_names, home, foreign)
         status = {}
@@ -260,6 +288,12 @@ def test_every_route_as_every_role_answers_without_error_or_leak(role, world):
             if response.status_code >= 500:
                 errors.append(f"GET {url} ({variant}) → {response.status_code}")
             body = _body(response)
+            if variant != "malformed" and not name.startswith(API_ROUTES):
+                codes = internal_codes_shown(response)
+            else:
+                codes = []
+            if codes:
+                coded.append(f"GET {url} ({variant}) shows internal codes {sorted(set(codes))}")
             if role in ("enterprise", "county", "city") and any(n in body for n in foreign_names):
                 leaks.append(f"GET {url} ({variant}) shows the other city's enterprise")
         if role in CONFINED and "foreign" in status and status["foreign"] != status["missing"]:
@@ -272,13 +306,13 @@ def test_every_route_as_every_role_answers_without_error_or_leak(role, world):
             response = client.post(post_url, MALFORMED_BODY)
             if response.status_code >= 500:
                 errors.append(f"POST {post_url} (malformed form) → {response.status_code}")
-            if name.startswith(("api:", "publication-api:", "public-api:")):
+            if name.startswith(API_ROUTES):
                 response = client.post(
                     post_url, {"year": "abc", "ratio_pct": None}, content_type="application/json"
                 )
                 if response.status_code >= 500:
                     errors.append(f"POST {post_url} (malformed JSON) → {response.status_code}")
-    assert errors == [] and leaks == [], "\n".join(errors + leaks)
+    assert errors == [] and leaks == [] and coded == [], "\n".join(errors + leaks + coded)
     if role == "county":  # the walk really opened the county's own objects
         assert {
             "declarations:detail",

@@ -89,7 +89,7 @@ class Declaration(ConcurrentTransitionMixin, models.Model):
         verbose_name=_("适用指标体系"),
         on_delete=models.PROTECT,
         related_name="+",
-        help_text=_("按提交时施行的技术指南版本确定（R-GRADE-7）"),
+        help_text=_("按提交时施行的技术指南版本确定"),
     )
     batch = models.ForeignKey(
         Batch, verbose_name=_("批次"), null=True, blank=True, on_delete=models.PROTECT
@@ -131,10 +131,10 @@ class Declaration(ConcurrentTransitionMixin, models.Model):
         _("涉密说明"),
         max_length=200,
         blank=True,
-        help_text=_("R-DECL-5：涉及生产、外贸订单、军工等需保密的内容，不在平台公开输出中展示"),
+        help_text=_("涉及生产、外贸订单、军工等需保密的内容，不在平台公开输出中展示"),
     )
     rectification = models.TextField(
-        _("整改情况"), blank=True, help_text=_("退回修改后重新提交时说明（R-DECL-6）")
+        _("整改情况"), blank=True, help_text=_("退回修改后重新提交时说明")
     )
     current_version = models.PositiveIntegerField(_("当前版本"), default=0)
     created_by = models.ForeignKey(

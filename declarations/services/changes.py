@@ -81,9 +81,7 @@ def change_report_file(
         enterprise=enterprise, industry=industry, current_grade__isnull=False
     ).exists()
     if not graded:
-        raise ValidationError(
-            {"industry": _("变更报告适用于已评定绩效等级的行业（R-ELIG-5），该行业尚无等级")}
-        )
+        raise ValidationError({"industry": _("变更报告适用于已评定绩效等级的行业，该行业尚无等级")})
     checked = checked_files(files)
     report = ChangeReport.objects.create(
         number=f"tmp-{uuid.uuid4().hex[:14]}",

@@ -24,11 +24,12 @@ from grading.selectors import indicator_set_in_force
 
 
 class SubmissionRefused(ValidationError):
-    """Submit blocked by checks; ``issues`` says what to fix and which rule."""
+    """Submit blocked by checks; ``issues`` says what to fix and which rule (the rule code
+    stays with each issue for the API and the audit, out of the message users read)."""
 
     def __init__(self, issues: list[CheckIssue]):
         self.issues = issues
-        super().__init__([f"{i.message}（{i.rule}）" for i in issues], code="checks_failed")
+        super().__init__([str(i.message) for i in issues], code="checks_failed")
 
 
 def _transition(

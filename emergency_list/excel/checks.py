@@ -50,7 +50,7 @@ def check_rows(g: GroupData, report: Report, ref: Reference) -> None:
                 report.add(
                     row.row,
                     COL["process"],
-                    _("“%(line)s%(process)s”不是该企业登记的涉气工序（R-LIST-2）")
+                    _("“%(line)s%(process)s”不是该企业登记的涉气工序")
                     % {
                         "line": f"{row.line}/" if row.line else "",
                         "process": row.process_name,
@@ -73,7 +73,7 @@ def check_rows(g: GroupData, report: Report, ref: Reference) -> None:
             report.add(
                 g.row,
                 COL["process"],
-                _("企业登记的涉气工序未列入清单：%s（R-LIST-2）")
+                _("企业登记的涉气工序未列入清单：%s")
                 % "、".join(f"{p.line.name}/{p.name}" for p in missing[:10]),
             )
             g.ok = False
@@ -109,9 +109,7 @@ def check_rows(g: GroupData, report: Report, ref: Reference) -> None:
                 report.add(
                     row.row,
                     COL[f"{level}_action"],
-                    _(
-                        "措施弱于技术指南要求（应不低于“%(action)s%(ratio)s”），地方措施只能从严（R-LIST-8）"
-                    )
+                    _("措施弱于技术指南要求（应不低于“%(action)s%(ratio)s”），地方措施只能从严")
                     % {
                         "action": Action(expected.action).label,
                         "ratio": f"{expected.ratio_pct}%" if expected.ratio_pct else "",

@@ -191,8 +191,7 @@ def _read(county: Region, year: int, path: Path | str) -> tuple[dict, list[Group
     )
     if absent:
         report.warnings.append(
-            _("本县已登记企业未列入文件（R-LIST-1，每家涉气企业都应列入清单）：%s")
-            % "、".join(absent[:10])
+            _("本县已登记企业未列入文件（每家涉气企业都应列入清单）：%s") % "、".join(absent[:10])
             + ("等" if len(absent) > 10 else "")
         )
     out = {

@@ -321,7 +321,7 @@ def parse_group(r: SheetRow, ref: Reference) -> GroupData:
     g.is_guarantee = r.yes_no("guarantee")
     g.guarantee_scope = r.text("guarantee_scope", max_length=300)
     if g.is_guarantee and not g.guarantee_scope:
-        r.error(COL["guarantee_scope"], _("保障类企业须写明保障任务范围（R-GUAR-4）"))
+        r.error(COL["guarantee_scope"], _("保障类企业须写明保障任务范围"))
     control = r.text("control")
     tokens = {t.strip() for t in control.split(CONTROL_SEP) if t.strip()} if control else set()
     unknown = tokens - ref.controls
@@ -352,7 +352,7 @@ def parse_group(r: SheetRow, ref: Reference) -> GroupData:
     g.bulk_transport = r.yes_no("bulk_transport")
     g.transport_plan = r.text("transport_plan")
     if g.bulk_transport and not g.transport_plan:
-        r.error(COL["transport_plan"], _("大宗物料运输企业须制定应急运输响应方案（R-LIST-4）"))
+        r.error(COL["transport_plan"], _("大宗物料运输企业须制定应急运输响应方案"))
     g.gate_system = r.yes_no("gate_system")
     g.responsible_person = r.text("responsible_person", max_length=50)
     g.contact_mobile = r.text("contact_mobile", max_length=20)

@@ -358,11 +358,9 @@ def entry_update(*, actor: User, entry: ListEntry, data: dict) -> ListEntry:
     if unknown:
         raise ValidationError(_("不能修改的字段：%s") % "、".join(sorted(unknown)))
     if data.get("is_guarantee") and not (data.get("guarantee_scope") or entry.guarantee_scope):
-        raise ValidationError({"guarantee_scope": _("保障类企业须写明保障任务范围（R-GUAR-4）")})
+        raise ValidationError({"guarantee_scope": _("保障类企业须写明保障任务范围")})
     if data.get("bulk_transport") and not (data.get("transport_plan") or entry.transport_plan):
-        raise ValidationError(
-            {"transport_plan": _("大宗物料运输企业须制定应急运输响应方案（R-LIST-4）")}
-        )
+        raise ValidationError({"transport_plan": _("大宗物料运输企业须制定应急运输响应方案")})
     with entry_revising(entry, actor=actor, reason=_("修改清单信息")):
         for k, v in data.items():
             setattr(entry, k, v)
@@ -398,7 +396,7 @@ def measure_override(
     if m.template is not None:
         base_action, base_ratio = m.template.action, m.template.ratio_pct or Decimal(0)
     if is_weaker(action=action, ratio=ratio, than_action=base_action, than_ratio=base_ratio):
-        raise ValidationError({"action": _("地方措施只能严于技术指南要求，不能放宽（R-LIST-8）")})
+        raise ValidationError({"action": _("地方措施只能严于技术指南要求，不能放宽")})
     if not (Decimal(0) <= ratio <= Decimal(100)):
         raise ValidationError({"ratio_pct": _("比例应在0到100之间")})
     before = {"action": m.action, "ratio": str(m.ratio_pct), "text": m.text}

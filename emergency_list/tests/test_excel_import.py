@@ -175,7 +175,7 @@ def test_r_list_8_import_refuses_a_measure_weaker_than_the_guide(tmp_path):
     )
     errs = [e for e in report["errors"] if e["column"] == "红色预警减排措施·措施类型"]
     assert report["error_rows"] == [i + HEADER_ROWS + 1]
-    assert any("R-LIST-8" in e["message"] for e in errs)  # weaker than the guide's 停产
+    assert any("地方措施只能从严" in e["message"] for e in errs)  # weaker than the guide's 停产
     assert any("不能弱于橙色" in e["message"] for e in errs)  # and than its own orange
 
 

@@ -88,7 +88,7 @@ class ExpertProfile(models.Model):
     employer_is_service_agency = models.BooleanField(
         _("工作单位为第三方服务机构"),
         default=False,
-        help_text=_("R-REV-7：为工业企业提供服务的第三方机构人员不得入库"),
+        help_text=_("为工业企业提供服务的第三方机构人员不得入库"),
     )
     title = models.CharField(_("职称"), max_length=50, blank=True)
     industries = models.ManyToManyField(

@@ -50,7 +50,7 @@ class Enterprise(models.Model):
     )
     is_small_micro = models.BooleanField(_("小微涉气企业"), default=False)
     is_confidential = models.BooleanField(
-        _("涉密"), default=False, help_text=_("R-DECL-5：涉及生产、外贸订单或军工的企业不对外公开")
+        _("涉密"), default=False, help_text=_("涉及生产、外贸订单或军工的企业不对外公开")
     )
     overall_grade = models.ForeignKey(
         "grading.Grade",
@@ -59,7 +59,7 @@ class Enterprise(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text=_("由各行业等级按“短板原则”计算，不直接编辑（R-GRADE-4）"),
+        help_text=_("由各行业等级按“短板原则”计算，不直接编辑"),
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
@@ -236,7 +236,7 @@ class GradeRecord(models.Model):
     lowers = models.BooleanField(
         _("降级"),
         default=False,
-        help_text=_("低于此前等级（或弄虚作假直接评为最低等级）：一年内不得评为A、B级（R-ELIG-1）"),
+        help_text=_("低于此前等级（或弄虚作假直接评为最低等级）：一年内不得评为A、B级"),
     )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -27,7 +27,7 @@ class Grade(models.Model):
     name = models.CharField(_("名称"), max_length=30)
     severity = models.PositiveSmallIntegerField(_("严重程度"), help_text=_("数值越大等级越低"))
     autonomous_reduction = models.BooleanField(
-        _("可自主减排"), default=False, help_text=_("R-GRADE-2：A级、引领性企业可自主采取减排措施")
+        _("可自主减排"), default=False, help_text=_("A级、引领性企业可自主采取减排措施")
     )
 
     class Meta:

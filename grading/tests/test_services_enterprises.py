@@ -176,7 +176,7 @@ def test_r_decl_5_confidential_flag_is_kept_and_shown(client, county_user):
     assert Enterprise.objects.get(pk=ent.pk).is_confidential
     client.force_login(county_user)
     page = client.get(f"/enterprises/{ent.pk}/").content.decode()
-    assert "涉密，不对外公开（R-DECL-5）" in page
+    assert "涉密，不对外公开" in page
 
 
 def test_update_records_changed_fields(county_user, enterprise):

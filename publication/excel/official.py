@@ -308,7 +308,7 @@ def write_guarantee(export: ExportFile, path: Path) -> int:
             key_industry = main is not None and main.industry.category.code != "general"
             below_b = grade is None or (grade.severity > 20 and grade.code != "LEAD")
             note = (
-                "重点行业保障类企业须达到B级及以上或引领性，需帮扶提升（R-GUAR-2）"
+                "重点行业保障类企业须达到B级及以上或引领性，需帮扶提升"
                 if key_industry and below_b
                 else ""
             )

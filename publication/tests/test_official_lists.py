@@ -214,6 +214,6 @@ def test_guarantee_list_per_city(django_capture_on_commit_callbacks, county_user
         ("新郑市", "新郑市甲保障包装有限公司"),
     ]
     assert data[1][7] == "民生保障：包装供应"
-    assert "R-GUAR-2" in data[1][8] and data[0][8] == ""
+    assert "需帮扶提升" in data[1][8] and data[0][8] == ""
     with pytest.raises(ValidationError):
         export_request(actor=county_user, kind="guarantee", region=county_user.region)

@@ -160,7 +160,7 @@ class Panel(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="panel",
-        help_text=_("R-DYN-1：监督检查发现问题的专家二次审核"),
+        help_text=_("监督检查发现问题的专家二次审核"),
     )
     appeal = models.OneToOneField(
         "review.Appeal",
@@ -169,7 +169,7 @@ class Panel(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="panel",
-        help_text=_("R-REV-10：市级复核的专家组"),
+        help_text=_("市级复核的专家组"),
     )
     formed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

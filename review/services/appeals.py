@@ -202,7 +202,7 @@ def appeal_file(
         raise ValidationError(
             _(
                 "该决定不可申请复核：须为本企业县级作出的绩效等级决定，尚未申请过，"
-                "且在决定作出之日起%(days)d日内（R-REV-10）"
+                "且在决定作出之日起%(days)d日内"
             )
             % {"days": appeal_days()}
         )
@@ -364,11 +364,7 @@ def _check_outcome(appeal: Appeal, outcome: str, grade: Grade | None) -> None:
         raise ValidationError({"grade": _("与现行等级相同，请选择维持县级决定")})
     if grade.code in PROVINCE_GRADES and grade != appeal.grade_earlier:
         raise ValidationError(
-            {
-                "grade": _(
-                    "A、B（含B-）级、引领性由省级认定（R-REV-3）；市级复核只能恢复县级决定前的等级"
-                )
-            }
+            {"grade": _("A、B（含B-）级、引领性由省级认定；市级复核只能恢复县级决定前的等级")}
         )
 
 

@@ -272,9 +272,7 @@ def _check_grade(dt: DecisionType, case: ReviewCase, grade: Grade | None, verdic
         raise ValidationError({"grade": _("审核等级不能高于企业自评估等级")})
     # R-GUAR-3: the city decides a guarantee case whatever its grade.
     if dt.decision == D.DECIDE and grade.code in PROVINCE_GRADES and not is_guarantee_case(case):
-        raise ValidationError(
-            {"grade": _("市级认定C级及以下；A、B（含B-）级、引领性须报省级复核（R-REV-3）")}
-        )
+        raise ValidationError({"grade": _("市级认定C级及以下；A、B（含B-）级、引领性须报省级复核")})
     if dt.decision == D.FORWARD and grade.code not in PROVINCE_GRADES:
         raise ValidationError({"grade": _("C级及以下由市级直接认定，无需报省")})
     if dt.decision == D.CONFIRM and grade != case.city_grade:
@@ -288,7 +286,7 @@ def _check_grade(dt: DecisionType, case: ReviewCase, grade: Grade | None, verdic
     if unmet and grade == requested:
         raise ValidationError(
             {
-                "grade": _("有指标不符合%(g)s要求，按严格分级原则应评为更低等级（R-GRADE-3）")
+                "grade": _("有指标不符合%(g)s要求，按严格分级原则应评为更低等级")
                 % {"g": requested.name}
             }
         )
@@ -325,22 +323,20 @@ def _check_city_onsite(case: ReviewCase) -> None:
     signed its on-site verification (现场核查意见), and the rectifications it required are
     verified (R-DECL-6)."""
     if not hasattr(case, "panel"):
-        raise ValidationError(
-            _("市级认定等级或报省级复核前，须组建专家组并完成现场核查（R-REV-3）")
-        )
+        raise ValidationError(_("市级认定等级或报省级复核前，须组建专家组并完成现场核查"))
     refusals = panel_refusals(case=case)
     if refusals:
         raise ValidationError(refusals)
     if not case.verifications.exists():
         raise ValidationError(
-            _("市级认定等级或报省级复核前，须记录专家组现场核查意见并由专家组成员签署（R-REV-3）")
+            _("市级认定等级或报省级复核前，须记录专家组现场核查意见并由专家组成员签署")
         )
     open_items = Rectification.objects.filter(verification__case=case).exclude(
         status=Rectification.Status.VERIFIED
     )
     if open_items.exists():
         raise ValidationError(
-            _("现场核查提出的整改要求尚有%d项未核实，核实后方可认定或报省级复核（R-DECL-6）")
+            _("现场核查提出的整改要求尚有%d项未核实，核实后方可认定或报省级复核")
             % open_items.count()
         )
 

@@ -151,7 +151,7 @@ def downgrade_case_open(
         raise ValidationError({"occurred_on": _("发生日期不能晚于今天")})
     graded = graded_industries(enterprise)
     if not graded:
-        raise ValidationError(_("该企业尚无绩效等级，按最低等级管理（R-ELIG-4），无需降级处理"))
+        raise ValidationError(_("该企业尚无绩效等级，按最低等级管理，无需降级处理"))
     if industry is not None and industry.pk not in {r.industry_id for r in graded}:
         raise ValidationError({"industry": _("该企业在此行业没有绩效等级")})
     recorder = actor or recorded_by
@@ -452,7 +452,7 @@ def downgrade_decide(
     case = _lock(case)
     require(actor, "review.decide_downgrade", case)
     if case.needs_second_review and not case.opinions.filter(kind=Kind.SECOND_REVIEW).exists():
-        raise ValidationError(_("监督检查发现的问题须经专家二次审核后方可作出处理决定（R-DYN-1）"))
+        raise ValidationError(_("监督检查发现的问题须经专家二次审核后方可作出处理决定"))
     if case.stage != Stage.COUNTY:
         raise ValidationError(
             _("案卷当前处于“%s”阶段，不能作出处理决定") % case.get_stage_display()

@@ -32,7 +32,7 @@ class CaseReturnedIneligible(ValidationError):
 
 
 def reason_of(issues: list[CheckIssue]) -> str:
-    return "；".join(f"{i.message}（{i.rule}）" for i in issues)
+    return "；".join(str(i.message) for i in issues)
 
 
 def case_eligibility_recheck(

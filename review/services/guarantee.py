@@ -63,7 +63,7 @@ def guarantee_decision_check(case: ReviewCase, decision: str) -> None:
     the joint review with the four departments, and does not forward to the province."""
     if decision == Opinion.Decision.FORWARD:
         raise ValidationError(
-            _("保障类由市级会同发展改革、工信、商务、市场监管部门审核认定，并报省备案（R-GUAR-3）")
+            _("保障类由市级会同发展改革、工信、商务、市场监管部门审核认定，并报省备案")
         )
     if decision == Opinion.Decision.DECIDE:
         problems = co_review_problems(case)

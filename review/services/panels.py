@@ -46,16 +46,14 @@ def unit_refusals(*, expert: User, enterprise: Enterprise) -> list[str]:
     )
     for engagement in served:
         reasons.append(
-            _("所在技术服务单位“%(unit)s”曾为该企业提供%(service)s服务（R-REV-7）")
+            _("所在技术服务单位“%(unit)s”曾为该企业提供%(service)s服务")
             % {"unit": engagement.unit.name, "service": engagement.get_service_display()}
         )
     banned = ServiceUnitBlacklisting.objects.filter(
         lifted_at__isnull=True, unit__members__expert=expert, unit__members__until__isnull=True
     ).select_related("unit")
     for entry in banned.distinct():
-        reasons.append(
-            _("所在技术服务单位“%(unit)s”已被列入黑名单（R-REV-8）") % {"unit": entry.unit.name}
-        )
+        reasons.append(_("所在技术服务单位“%(unit)s”已被列入黑名单") % {"unit": entry.unit.name})
     return reasons
 
 
@@ -69,14 +67,12 @@ def expert_refusals_for(
     if not is_expert(expert) or profile is None:
         return [_("不是专家库中的有效专家")]
     if profile.employer_is_service_agency:
-        reasons.append(_("工作单位为第三方服务机构，不得进入专家库（R-REV-7）"))
+        reasons.append(_("工作单位为第三方服务机构，不得进入专家库"))
     if is_blacklisted(expert):
-        reasons.append(_("已被列入黑名单，不得参与绩效分级工作（R-REV-8）"))
+        reasons.append(_("已被列入黑名单，不得参与绩效分级工作"))
     reasons += unit_refusals(expert=expert, enterprise=enterprise)
     for conflict in ExpertConflict.objects.filter(expert=expert, enterprise=enterprise):
-        reasons.append(
-            _("与该企业存在回避关系：%(kind)s（R-REV-7）") % {"kind": conflict.get_kind_display()}
-        )
+        reasons.append(_("与该企业存在回避关系：%(kind)s") % {"kind": conflict.get_kind_display()})
     if require_industry and not profile.industries.filter(pk=industry.pk).exists():
         reasons.append(_("不熟悉%(industry)s行业") % {"industry": industry.name})
     return reasons
@@ -133,9 +129,7 @@ def panel_problems(*, enterprise: Enterprise, industry, members: list[User]) -> 
         and e.expert_profile.industries.filter(pk=industry.pk).exists()
         for e in members
     ):
-        problems.append(
-            _("专家组中至少应有1名%(industry)s行业专家（R-REV-6）") % {"industry": industry.name}
-        )
+        problems.append(_("专家组中至少应有1名%(industry)s行业专家") % {"industry": industry.name})
     return problems
 
 

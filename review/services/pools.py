@@ -22,9 +22,7 @@ def pool_member_add(*, actor: User, expert: User, pool: Region) -> PoolMembershi
     if expert.role != User.Role.EXPERT or profile is None:
         raise ValidationError({"expert": _("请选择专家")})
     if profile.employer_is_service_agency:
-        raise ValidationError(
-            {"expert": _("为工业企业提供服务的第三方机构人员不得入库（R-REV-7）")}
-        )
+        raise ValidationError({"expert": _("为工业企业提供服务的第三方机构人员不得入库")})
     if PoolMembership.objects.filter(expert=expert, pool=pool, removed_at__isnull=True).exists():
         raise ValidationError(_("该专家已在%(pool)s专家库中") % {"pool": pool.name})
     membership = PoolMembership.objects.create(expert=expert, pool=pool, added_by=actor)

@@ -451,7 +451,7 @@ def industry_pass_rate_review(
             proposal.status = IndustryDowngradeProposal.Status.DISMISSED
             proposal.decided_at = timezone.now()
             proposal.decision_reason = _(
-                "抽查合格率回升至 %(p)d/%(c)d，不低于60%%，系统撤销行业降级建议（R-REV-9）"
+                "抽查合格率回升至 %(p)d/%(c)d，不低于60%%，系统撤销行业降级建议"
             ) % {"p": rate.passed, "c": rate.decided}
             proposal.save()
             event_record(

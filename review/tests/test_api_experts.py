@@ -75,7 +75,7 @@ def test_r_rev_7_expert_declares_a_conflict_and_is_refused_for_the_panel(
         f"{CASES}{at_city.pk}/panel/", {"experts": [n31_expert.username]}, format="json"
     )
     assert response.status_code == 400
-    assert "R-REV-7" in messages(response.json())
+    assert "回避关系" in messages(response.json())
 
 
 def test_conflict_with_an_unknown_enterprise_is_a_field_error(city_user, n31_expert):

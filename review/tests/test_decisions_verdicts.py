@@ -38,7 +38,7 @@ def test_r_grade_3_an_unmet_indicator_means_the_next_lower_grade(
         builders.sign(
             case, county_user, D.RECOMMEND, signers=signers, grade_code="B", verdict_map=verdicts
         )
-    assert "R-GRADE-3" in messages(exc)
+    assert "按严格分级原则应评为更低等级" in messages(exc)
     with pytest.raises(ValidationError) as exc:
         builders.sign(
             case, county_user, D.RECOMMEND, signers=signers, grade_code="A", verdict_map=verdicts
@@ -103,7 +103,7 @@ def test_r_decl_6_resubmission_opens_a_new_case_at_the_county(
 
     with pytest.raises(ValidationError) as exc:
         lifecycle.declaration_submit(actor=enterprise_user, declaration=declaration)
-    assert "R-DECL-6" in messages(exc)
+    assert "须说明整改情况" in messages(exc)
     version = lifecycle.declaration_submit(
         actor=enterprise_user, declaration=declaration, rectification="已补充储罐检测报告"
     )

@@ -292,7 +292,7 @@ def test_r_dyn_1_inspection_problems_go_to_an_expert_second_review(
         downgrades.downgrade_panel_assign(
             actor=city_user, case=case, experts=[builders.expert("N15")]
         )
-    assert "至少应有1名包装印刷行业专家（R-REV-6）" in " ".join(exc.value.messages)
+    assert "至少应有1名包装印刷行业专家" in " ".join(exc.value.messages)
     downgrades.downgrade_panel_assign(actor=city_user, case=case, experts=[n31_expert])
 
     body = {

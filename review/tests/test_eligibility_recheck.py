@@ -121,7 +121,8 @@ def test_r_elig_1_downgrade_after_submission_returns_the_case_at_acceptance(
     notice = Notification.objects.get(
         recipient=enterprise_user, code="review.case.returned_ineligible"
     )
-    assert "R-ELIG-1" in notice.message and notice.url == f"/declarations/{declaration.pk}/"
+    assert "申报日前一年内" in notice.message and "R-ELIG" not in notice.message
+    assert notice.url == f"/declarations/{declaration.pk}/"
 
 
 def test_r_elig_1_eligible_case_is_accepted(enterprise_user, county_user):

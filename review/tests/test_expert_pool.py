@@ -88,7 +88,7 @@ def test_r_rev_7_no_agency_expert_enters_a_pool(province_user):
         pools.pool_member_add(
             actor=province_user, expert=agency, pool=Region.objects.get(code="410000")
         )
-    assert "第三方机构人员不得入库（R-REV-7）" in error(exc)
+    assert "第三方机构人员不得入库" in error(exc)
 
 
 def test_pools_through_the_api_and_the_page(city_user, province_user):
@@ -180,7 +180,7 @@ def test_r_rev_7_a_served_enterprise_is_an_automatic_conflict_for_the_units_expe
     with pytest.raises(ValidationError) as exc:
         builders.panel_form(at_city, city_user, [n31_expert])
     assert "所在技术服务单位“郑州市环科技术咨询有限公司”曾为该企业提供竣工环保验收" in error(exc)
-    assert "R-REV-7" in error(exc)
+    assert "R-REV" not in error(exc)
     # Leaving the unit does not end the conflict: it served the enterprise while it was there.
     units.unit_member_end(actor=city_user, member=member, until=TODAY(), reason="调入高校")
     with pytest.raises(ValidationError):
@@ -189,7 +189,7 @@ def test_r_rev_7_a_served_enterprise_is_an_automatic_conflict_for_the_units_expe
     # The expert page lists it among the conflicts, detected by the system.
     shown = page_for(city_user).get(f"/review/experts/{n31_expert.username}/")
     assert enterprise.name in shown.content.decode()
-    assert "系统识别（R-REV-7）" in shown.content.decode()
+    assert "系统识别" in shown.content.decode()
 
 
 def test_r_rev_8_a_blacklisted_unit_takes_its_current_experts_out(
@@ -214,7 +214,7 @@ def test_r_rev_8_a_blacklisted_unit_takes_its_current_experts_out(
     )
     with pytest.raises(ValidationError) as exc:
         builders.panel_form(at_city, city_user, [n31_expert])
-    assert "所在技术服务单位“郑州市环科技术咨询有限公司”已被列入黑名单（R-REV-8）" in error(exc)
+    assert "所在技术服务单位“郑州市环科技术咨询有限公司”已被列入黑名单" in error(exc)
     assert n31_expert not in expert_suggestions(case=at_city)
     assert former in expert_suggestions(case=at_city)
 

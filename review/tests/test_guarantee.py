@@ -101,7 +101,7 @@ def test_r_guar_3_city_decides_only_after_every_department_signed(at_city, city_
     assert "发展改革部门" in " ".join(exc.value.messages)
     with pytest.raises(ValidationError) as exc:
         builders.sign(at_city, city_user, D.FORWARD, grade_code="B")
-    assert "R-GUAR-3" in " ".join(exc.value.messages)
+    assert "并报省备案" in " ".join(exc.value.messages)
     all_sign(at_city, city_user)
     builders.sign(at_city, city_user, D.DECIDE, grade_code="B")
     case = builders.refresh(at_city)

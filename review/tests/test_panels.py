@@ -56,7 +56,7 @@ def assign(case, city_user, experts):
 def test_r_rev_6_panel_without_an_industry_expert_is_refused(at_city, city_user, cement_expert):
     with pytest.raises(ValidationError) as exc:
         assign(at_city, city_user, [cement_expert])
-    assert "专家组中至少应有1名包装印刷行业专家（R-REV-6）" in messages(exc)
+    assert "专家组中至少应有1名包装印刷行业专家" in messages(exc)
     assert not Panel.objects.filter(case=at_city).exists()
 
 
@@ -81,7 +81,7 @@ def test_r_rev_7_an_expert_of_a_third_party_agency_is_refused(at_city, city_user
     with pytest.raises(ValidationError) as exc:
         assign(at_city, city_user, [n31_expert, agency])
     assert "第三方服务机构" in messages(exc)
-    assert "R-REV-7" in messages(exc)
+    assert "R-REV" not in messages(exc)
     assert agency.display_name in messages(exc)
 
 
@@ -102,7 +102,7 @@ def test_r_rev_7_an_expert_with_a_recorded_conflict_is_refused(
     assert conflict.declared_by_expert is False and conflict.recorded_by == city_user
     with pytest.raises(ValidationError) as exc:
         assign(at_city, city_user, [n31_expert])
-    assert f"与该企业存在回避关系：{label}（R-REV-7）" in messages(exc)
+    assert f"与该企业存在回避关系：{label}" in messages(exc)
 
 
 def test_r_rev_7_an_expert_declares_their_own_conflict(at_city, city_user, enterprise, n31_expert):
@@ -164,13 +164,13 @@ def test_r_rev_8_blacklisted_expert_is_refused_everywhere_until_lifted(
 
     with pytest.raises(ValidationError) as exc:
         builders.county_recommend(case, [county_user, n31_expert])
-    assert "黑名单" in messages(exc) and "R-REV-8" in messages(exc)
+    assert "黑名单" in messages(exc) and "R-REV" not in messages(exc)
 
     builders.county_recommend(case, [county_user, second_county_user])
     case = builders.refresh(case)
     with pytest.raises(ValidationError) as exc:
         assign(case, city_user, [n31_expert])
-    assert "已被列入黑名单，不得参与绩效分级工作（R-REV-8）" in messages(exc)
+    assert "已被列入黑名单，不得参与绩效分级工作" in messages(exc)
     assert n31_expert not in expert_suggestions(case=case)
 
     for actor in (city_user, county_user):
@@ -202,7 +202,7 @@ def test_r_rev_8_blacklisting_after_forming_blocks_the_forward(
     )
     with pytest.raises(ValidationError) as exc:
         builders.sign(at_city, city_user, D.FORWARD, grade_code="B")
-    assert "R-REV-8" in messages(exc)
+    assert "黑名单" in messages(exc)
     assert builders.refresh(at_city).stage == ReviewCase.Stage.CITY
 
 

@@ -129,7 +129,7 @@ def test_enterprise_declares_submits_and_downloads_package(
     overview_url = page.url
     base = overview_url
 
-    # 2. The overview counts what is missing; submitting now is refused with named rules.
+    # 2. The overview counts what is missing; submitting now is refused with what to fix.
     steps_table = page.locator("table.steps-table")
     steps_table.wait_for()
     assert "待完善" in steps_table.inner_text()
@@ -138,7 +138,8 @@ def test_enterprise_declares_submits_and_downloads_package(
     assert "暂不能提交" in page.locator(".refused").inner_text()
     issues = page.locator(".check-issues li")
     assert issues.count() > 0
-    assert issues.filter(has_text="R-DECL-2").count() > 0, issues.all_inner_texts()
+    assert issues.filter(has_text="申请表未填写").count() > 0, issues.all_inner_texts()
+    assert not any("R-DECL" in t for t in issues.all_inner_texts())
 
     # 3. The parts of the package.
     open_step(page, "申请表")

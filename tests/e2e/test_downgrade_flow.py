@@ -22,7 +22,7 @@ pytestmark = pytest.mark.e2e
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 ENTERPRISE = "新郑市华豫彩印包装有限公司"
 FORM_TIMEOUT_MS = 120_000
-CONCLUSION = "企业颗粒物排放超标，按R-DYN-1降为C级。"
+CONCLUSION = "企业颗粒物排放超标，降为C级。"
 
 
 @pytest.fixture
