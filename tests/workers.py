@@ -60,6 +60,14 @@ class Worker:
             self.proc.wait()
 
 
+def queues_purge(broker_url: str, queues: str = QUEUES) -> None:
+    """Drop messages other tests left in the queues (tasks queued without a worker running), so
+    a test's worker starts on the test's own messages, not on a backlog of stale ones."""
+    with app.connection_for_write(broker_url) as conn:
+        for queue in queues.split(","):
+            conn.default_channel.queue_purge(queue)
+
+
 def start_worker(
     var_dir: Path,
     log: Path,
@@ -80,6 +88,7 @@ def start_worker(
         **(env or {}),
     }
     full_env.pop("CELERY_TASK_ALWAYS_EAGER", None)
+    queues_purge(full_env["REDIS_URL"], queues)
     name = f"test-{uuid.uuid4().hex[:8]}@{socket.gethostname()}"
     with log.open("ab") as out:
         proc = subprocess.Popen(

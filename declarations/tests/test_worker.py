@@ -20,6 +20,7 @@ from declarations.models import DeclarationVersion
 from declarations.services import lifecycle
 from tests import declaration_builders as builders
 from tests import factories
+from tests.workers import queues_purge
 
 REQUIRED = os.environ.get("GRADING_REQUIRE_SERVICES") == "1"
 pytestmark = [
@@ -59,6 +60,7 @@ def worker(reference_data, settings, tmp_path):
         "CONN_MAX_AGE": "0",
     }
     env.pop("CELERY_TASK_ALWAYS_EAGER", None)
+    queues_purge(django_settings.REDIS_URL)
     name = f"test-{uuid.uuid4().hex[:8]}@{socket.gethostname()}"
     log = tmp_path / "worker.log"
     with log.open("wb") as out:

@@ -24,7 +24,7 @@ def _accounts():
     }
 
 
-def test_english_navigation_fits_one_line_for_every_role(browser, live_server):
+def test_english_navigation_fits_one_line_for_every_role(reference_data, browser, live_server):
     for role, user in _accounts().items():
         context = browser.new_context(viewport={"width": 1400, "height": 900})
         context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
