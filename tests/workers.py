@@ -35,6 +35,7 @@ class Worker:
     proc: subprocess.Popen
     name: str
     log: Path
+    eager_before: bool = False
 
     @property
     def pid(self) -> int:
@@ -50,6 +51,7 @@ class Worker:
         self.proc.wait(timeout=20)
 
     def stop(self) -> None:
+        app.conf.task_always_eager = self.eager_before
         if self.proc.poll() is not None:
             return
         self.proc.terminate()
@@ -89,6 +91,9 @@ def start_worker(
     }
     full_env.pop("CELERY_TASK_ALWAYS_EAGER", None)
     queues_purge(full_env["REDIS_URL"], queues)
+    # Celery keeps the configuration it first read: a browser test that read it while its
+    # settings said "eager" would otherwise make this test run its tasks in-process.
+    eager_before, app.conf.task_always_eager = app.conf.task_always_eager, False
     name = f"test-{uuid.uuid4().hex[:8]}@{socket.gethostname()}"
     with log.open("ab") as out:
         proc = subprocess.Popen(
@@ -115,7 +120,7 @@ def start_worker(
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    worker = Worker(proc, name, log)
+    worker = Worker(proc, name, log, eager_before)
     deadline = time.monotonic() + READY_TIMEOUT
     while not app.control.ping(destination=[name], timeout=1):
         if proc.poll() is not None or time.monotonic() > deadline:

@@ -61,6 +61,8 @@ def worker(reference_data, settings, tmp_path):
     }
     env.pop("CELERY_TASK_ALWAYS_EAGER", None)
     queues_purge(django_settings.REDIS_URL)
+    # Celery keeps the configuration it first read (see tests.workers.start_worker).
+    eager_before, app.conf.task_always_eager = app.conf.task_always_eager, False
     name = f"test-{uuid.uuid4().hex[:8]}@{socket.gethostname()}"
     log = tmp_path / "worker.log"
     with log.open("wb") as out:
@@ -92,6 +94,7 @@ def worker(reference_data, settings, tmp_path):
                 pytest.fail(f"Celery worker did not start:\n{log.read_text(errors='replace')}")
         yield log
     finally:
+        app.conf.task_always_eager = eager_before
         proc.terminate()
         try:
             proc.wait(timeout=20)
