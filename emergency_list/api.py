@@ -10,7 +10,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
-from core.api import KeysetOrPages
+from core.api import KeysetOrPages, PlainRows
 from emergency_list.models import Action, AlertLevel, EntryMeasure, ListEntry
 from emergency_list.selectors import (
     alert_duties_for,
@@ -83,7 +83,7 @@ class MeasureSerializer(serializers.ModelSerializer):
         ]
 
 
-class EntryListSerializer(serializers.ModelSerializer):
+class EntryListSerializer(PlainRows, serializers.ModelSerializer):
     enterprise = serializers.IntegerField(source="enterprise_id")
     enterprise_name = serializers.CharField(source="enterprise.name")
     uscc = serializers.CharField(source="enterprise.uscc")

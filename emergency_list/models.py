@@ -467,12 +467,19 @@ class AlertDuty(models.Model):
     """One enterprise's duty in an alert (R-LIST-3, R-LIST-8, R-GUAR-4), as the list stood when
     the alert was computed; ``position`` orders an alert's duties (county code, name)."""
 
+    # No key checks in the database: they doubled the time of writing a province's duties; the
+    # job writes the rows from existing ones, Django's cascade deletes them with their alert.
     alert = models.ForeignKey(
-        Alert, on_delete=models.CASCADE, related_name="duties", db_index=False
+        Alert, models.CASCADE, related_name="duties", db_index=False, db_constraint=False
     )
     position = models.PositiveIntegerField()
     county = models.ForeignKey(
-        "grading.Region", verbose_name=_("县（市、区）"), on_delete=models.PROTECT, related_name="+"
+        "grading.Region",
+        verbose_name=_("县（市、区）"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # read through (alert, county, position)
+        db_constraint=False,
     )
     entry_id = models.PositiveIntegerField(_("清单企业"))
     revision = models.PositiveIntegerField(_("修订次数"))
@@ -509,8 +516,8 @@ class AlertDutyProcess(models.Model):
     empty when no measure was generated at that level. Keyed by the alert and the list entry
     (as its ``AlertDuty`` is), so both are copied from the list without joining each other."""
 
-    alert = models.ForeignKey(
-        Alert, on_delete=models.CASCADE, related_name="duty_processes", db_index=False
+    alert = models.ForeignKey(  # no key checks, as AlertDuty.alert
+        Alert, models.CASCADE, related_name="duty_processes", db_index=False, db_constraint=False
     )
     entry_id = models.PositiveIntegerField(_("清单企业"))
     entry_process_id = models.PositiveIntegerField()

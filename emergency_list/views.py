@@ -20,6 +20,7 @@ from django_htmx.http import HttpResponseClientRefresh
 from core.audit import event_list_for
 from core.downloads import file_download
 from core.forms import error_text
+from core.pagination import IdsFirstPaginator
 from emergency_list import forms as eforms
 from emergency_list.excel.alerts import alert_export
 from emergency_list.hooks import duty_links
@@ -80,7 +81,7 @@ def list_index(request):
     scope = list_scope_get(viewer=user, code=code)
     county = scope if scope.holds_enterprises else None
     qs = entry_list(viewer=user, year=year, county=county, search=search)
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    page = IdsFirstPaginator(qs, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "emergency_list/index.html",

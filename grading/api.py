@@ -9,7 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from core.api import KeysetOrPages, Pagination
+from core.api import KeysetOrPages, Pagination, PlainRows
 from core.audit import event_list_for
 from core.models import AuditEvent
 from grading import selectors
@@ -221,7 +221,7 @@ class EnterpriseSerializer(serializers.ModelSerializer):
         raise NotImplementedError("services write enterprises")
 
 
-class EnterpriseListSerializer(serializers.ModelSerializer):
+class EnterpriseListSerializer(PlainRows, serializers.ModelSerializer):
     county = serializers.SlugRelatedField(slug_field="code", read_only=True)
     county_name = serializers.CharField(source="county.name", read_only=True)
     overall_grade = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
@@ -242,7 +242,7 @@ class EnterpriseListSerializer(serializers.ModelSerializer):
         ]
 
     def get_industries(self, obj) -> list[str]:
-        return [row.industry.code for row in obj.main_industries]
+        return obj.main_industry_codes  # selectors.with_main_industry_codes
 
 
 @extend_schema_view(
@@ -289,8 +289,11 @@ class EnterpriseViewSet(
         ):
             return Enterprise.objects.none()
         grade = params.get("grade", "")
-        allowed = {g.code for g in selectors.scheme_grades(industry=industry)}
-        if grade and grade != "none" and grade not in allowed:
+        if (
+            grade
+            and grade != "none"
+            and grade not in {g.code for g in selectors.scheme_grades(industry=industry)}
+        ):
             # R-GRADE-7: only the grades of the industry's scheme in force.
             raise serializers.ValidationError(
                 {
@@ -298,7 +301,10 @@ class EnterpriseViewSet(
                     % {"grade": grade, "industry": industry or _("任何行业")}
                 }
             )
-        return selectors.enterprise_list(
+        read = (
+            selectors.enterprise_summaries if self.action == "list" else selectors.enterprise_list
+        )
+        return read(
             viewer=self.request.user,
             search=params.get("search", ""),
             county=county,
@@ -309,6 +315,10 @@ class EnterpriseViewSet(
 
     def get_object(self):
         return selectors.enterprise_get(viewer=self.request.user, pk=self.kwargs["pk"])
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        return selectors.with_main_industry_codes(page) if page is not None else page
 
     def _require_perm(self, perm: str, obj=None):
         if not allows(self.request.user, perm, obj):

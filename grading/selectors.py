@@ -104,6 +104,44 @@ def enterprise_list(
     )
 
 
+def enterprise_summaries(*, viewer: User, **filters) -> QuerySet[Enterprise]:
+    """``enterprise_list`` reduced to what a list row shows (the API's list): the row's own
+    columns, the county's code and name and the overall grade's code. The main industries of
+    a page come from ``with_main_industry_codes`` once the page is cut."""
+    return (
+        enterprise_list(viewer=viewer, **filters)
+        .prefetch_related(None)
+        .select_related(None)
+        .select_related("county", "overall_grade")
+        .only(
+            "id",
+            "name",
+            "uscc",
+            "production_status",
+            "is_small_micro",
+            "county__code",
+            "county__name",
+            "overall_grade__code",
+        )
+    )
+
+
+def with_main_industry_codes(enterprises: list[Enterprise]) -> list[Enterprise]:
+    """Sets ``main_industry_codes`` (sorted codes) on each of a page of enterprises: one query
+    of (enterprise, code) pairs, no model objects."""
+    codes: dict[int, list[str]] = {e.pk: [] for e in enterprises}
+    pairs = (
+        EnterpriseIndustry.objects.filter(enterprise_id__in=codes, is_main=True)
+        .order_by()
+        .values_list("enterprise_id", "industry__code")
+    )
+    for enterprise_id, code in pairs:
+        codes[enterprise_id].append(code)
+    for e in enterprises:
+        e.main_industry_codes = sorted(codes[e.pk])
+    return enterprises
+
+
 def enterprise_get(*, viewer: User, pk: int) -> Enterprise:
     """One enterprise; 404 when missing or outside the viewer's reach (same answer for both)."""
     qs = (

@@ -68,7 +68,8 @@ class Enterprise(models.Model):
         verbose_name = _("企业")
         verbose_name_plural = _("企业")
         ordering = ["county__code", "name", "id"]
-        indexes = [models.Index(fields=["county", "name"])]
+        # the order of every enterprise list; with id in it a deep page is read from the index
+        indexes = [models.Index(fields=["county", "name", "id"], name="enterprise_list_order")]
 
     def __str__(self) -> str:
         return self.name

@@ -17,6 +17,7 @@ from core.hooks import collect
 from core.jobs import broker_check
 from core.models import Notification
 from core.notifications import unread_for
+from core.pagination import IdsFirstPaginator
 from grading import selectors
 from grading.forms import (
     AuditFilterForm,
@@ -109,7 +110,7 @@ def enterprise_list(request):
         grade=filters.get("grade") or "",
         status=filters.get("status") or "",
     )
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    page = IdsFirstPaginator(qs, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
