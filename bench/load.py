@@ -14,16 +14,18 @@ same users and think time (the anchor), in the same run.
    a free loopback port with ``bench/load_settings.py``: the production settings with DEBUG off,
    plain static URLs, and /bench/minimal/ (the anchor, ``bench/load_urls.py``) beside the site.
    The workers are gthread with 2 threads each (keep-alive; a thread's database wait overlaps
-   the other's Python): measured beside docker-compose's sync workers on the same machine
-   within minutes, 34 against 25 requests a second, site p50 0.40 against 0.98 s, anchor p95
-   34 against 63 ms, for the same CPU per request. ``--worker-class sync`` measures sync.
+   the other's Python): measured beside docker-compose's sync workers minutes apart on a
+   shared machine (load average 5 on 2 cores), 34 against 25 requests a second, site p50 0.40
+   against 0.98 s, anchor p95 34 against 63 ms, for the same CPU per request (to be measured
+   again on a quiet machine). ``--worker-class sync`` measures sync.
    Nothing is relaxed for plain http: every request carries ``X-Forwarded-Proto: https`` and an
    ``X-Forwarded-For`` address, as the TLS proxy in front of production sends them
    (``BEHIND_PROXY`` is on with DEBUG off, ``TRUSTED_PROXIES=1`` as docker-compose sets it).
 4. Logs every account in through the real login page (password; then the province's TOTP code
    on the second-factor page, as the province must), keeping the session cookie.
-5. Checks each request of the mix once per role (a page a role may not open is left out of
-   that role's mix and named), then runs the users for ``--warmup`` (not recorded) plus
+5. Asks each request of the mix alone, ``--alone`` times in a row per role, and prints the
+   median (what it costs without a queue; a page a role may not open is left out of that
+   role's mix and named), then runs the users for ``--warmup`` (not recorded) plus
    ``--seconds``: each user, on its own keep-alive connection, picks a request of the mix,
    waits for it, then thinks 0.5–1.5 s. The mix: API enterprises page 1, a random page and
    ``?county=&grade=``; API review cases; API list entries ``?year=``; the inbox, the
@@ -32,8 +34,10 @@ same users and think time (the anchor), in the same run.
 
 Prints per category and per role: count, p50, p95, p99, max and errors (status ≥ 400 or no
 answer); overall requests per second, p95 and errors; the CPU of the gunicorn processes and of
-this database's PostgreSQL backends (from /proc, per cent of one core); the anchor's figures,
-the ratio, and the goals. Stops gunicorn (its whole process group) whatever happens, and
+this database's PostgreSQL backends (from /proc, per cent of one core, and per request), and
+how busy the whole machine was; the anchor's figures, the ratio, and the goals. On a machine
+other work keeps busy, the latencies measure the queue for the CPU: read the CPU per request
+and the ratio. Stops gunicorn (its whole process group) whatever happens, and
 deletes the tokens and sessions the run made. The bench accounts are kept.
 
 The review queue holds no case in this seed (no declarations are seeded): the queue figures
