@@ -3,7 +3,7 @@ alone on the very same HTML, measured in the same run.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/jixiao_forms \
     REDIS_URL=redis://127.0.0.1:6379/11 \
-        .venv/bin/python bench/forms.py [--forms 40] [--rounds 2]
+        .venv/bin/python bench/forms.py [--forms 40] [--rounds 3]
 
 Use a database and a Redis database number of your own: the script purges the ``forms`` and
 ``documents`` queues of that Redis database.
@@ -368,20 +368,20 @@ def pdf_pages(pdf: bytes) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--forms", type=int, default=40)
-    parser.add_argument("--rounds", type=int, default=2, help="alternating runs of each")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating runs of each")
     parser.add_argument("--timeout", type=float, default=600)
     args = parser.parse_args()
     if not os.environ.get("REDIS_URL"):
         raise SystemExit("set REDIS_URL to a Redis database of your own (redis://…/11)")
     setup_django()
     from weasyprint import HTML
+    from weasyprint.text.ffi import harfbuzz_subset
 
     from core.documents import static_base_url
     from grading.models import User
     from review.models import ApprovalForm
 
-    harfbuzz = __import__("weasyprint.text.ffi", fromlist=["harfbuzz_subset"]).harfbuzz_subset
-    if harfbuzz is None:
+    if harfbuzz_subset is None:
         raise SystemExit("libharfbuzz-subset0 is missing: WeasyPrint would be ~38x slower")
     t = time.perf_counter()
     prepare(args.forms)
