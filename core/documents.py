@@ -6,10 +6,17 @@ are read through the storage API, so object storage works as the local folder do
 Django templates with autoescaping: user text is escaped, never raw HTML. Fonts come from the
 system (Debian's fonts-noto-cjk) through fontconfig; stylesheets name "Noto Sans CJK SC" on
 ``html`` so margin boxes inherit it.
+
+A worker renders many documents: fontconfig's font list and Pango's font map are loaded once
+per process and thread (``font_config``), not once per document; the documents declare no
+``@font-face``, so every document sees the same fonts and its PDF is byte for byte the same.
 """
 
 import io
 import mimetypes
+import os
+import ssl
+import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
@@ -18,9 +25,14 @@ from django.conf import settings
 from django.core.files import File
 from django.template.loader import render_to_string
 from weasyprint import HTML
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 FILE_SCHEME = "attached:"
+#: The fetcher opens no network URL, so it needs no certificate store; without a context of
+#: its own WeasyPrint's fetcher loads the system's for every document.
+_NO_NETWORK_TLS = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+_per_thread = threading.local()
 #: What a caller may hand over: a path on disk or a stored file (``FieldFile``, any storage).
 Attachment = Path | str | File
 
@@ -29,7 +41,11 @@ class RestrictedURLFetcher(URLFetcher):
     """Serves project static files and explicitly attached files; refuses everything else."""
 
     def __init__(self, attached: dict[str, "Attachment"] | None = None) -> None:
-        super().__init__(allowed_protocols={"file", "attached"}, allow_redirects=False)
+        super().__init__(
+            allowed_protocols={"file", "attached"},
+            allow_redirects=False,
+            ssl_context=_NO_NETWORK_TLS,
+        )
         self.attached = attached or {}
         self.refused: list[str] = []
 
@@ -71,11 +87,21 @@ def static_base_url() -> str:
     return (Path(settings.STATICFILES_DIRS[0]).resolve().as_uri()) + "/"
 
 
+def font_config() -> FontConfiguration:
+    """This process's and thread's font configuration, made on first use (a forked worker
+    child makes its own: Pango's objects are not shared across processes or threads)."""
+    pid = os.getpid()
+    if getattr(_per_thread, "pid", None) != pid:
+        _per_thread.pid, _per_thread.config = pid, FontConfiguration()
+    return _per_thread.config
+
+
 def render_document(*, template: str, context: dict, attached: dict[str, Attachment] | None = None):
     """Lay out ``template`` and return WeasyPrint's Document (pages known, not yet written)."""
     html = render_to_string(template, context)
     fetcher = RestrictedURLFetcher(attached)
-    return HTML(string=html, base_url=static_base_url(), url_fetcher=fetcher).render()
+    document = HTML(string=html, base_url=static_base_url(), url_fetcher=fetcher)
+    return document.render(font_config=font_config())
 
 
 def render_pdf(

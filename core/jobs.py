@@ -167,14 +167,18 @@ class Run:
 
     def _beat(self) -> None:
         try:
-            while not self._stop.is_set():
+            # ``_begin`` has just written the heartbeat: the first write is due a beat later or
+            # when progress moves, so a job shorter than a beat opens no second connection.
+            while True:
+                self._wake.wait(heartbeat_seconds())
+                self._wake.clear()
+                if self._stop.is_set():
+                    return
                 try:
                     self._write()
                 except Exception:  # a database restart: the next beat tries again
                     logger.warning("job heartbeat failed", exc_info=True)
                     connection.close()
-                self._wake.wait(heartbeat_seconds())
-                self._wake.clear()
                 # at most a few writes a second, however often progress moves
                 self._stop.wait(0.3)
         finally:

@@ -123,6 +123,8 @@ def approval_form_render(form_pk: int) -> str:
         "opinion__case__declaration__industry",
         "opinion__case__declaration__requested_grade",
         "opinion__case__version",
+        "opinion__grade",
+        "opinion__verification__recommended_grade",  # none unless the on-site form
     ).get(pk=form_pk)
     return form_row_render(
         form,
