@@ -17,7 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import Case, Count, F, Q, When
 from django.http import Http404
 from django.utils import timezone
 
@@ -61,12 +61,6 @@ class Tally:
     d: int = 0
     ungraded: int = 0
 
-    def add(self, other: "Tally") -> None:
-        self.graded += other.graded
-        self.ab += other.ab
-        self.d += other.d
-        self.ungraded += other.ungraded
-
     @property
     def share(self) -> Decimal | None:
         return pct(self.ab, self.graded)
@@ -106,14 +100,21 @@ def county_units(region: Region) -> list[int]:
 
 
 def current_rows(region: Region) -> list[dict]:
-    """Query 1: per county-level unit and main industry, graded / A/B / D / ungraded counts."""
+    """Query 1: per area of the drill-down (the province's cities, a city's county-level
+    units, a county itself) and main industry, graded / A/B / D / ungraded counts."""
     key = Q(industry__category__code__in=KEY_CATEGORIES)
     grade = "enterprise__overall_grade"
+    area = F("enterprise__county_id")
+    if region.level == Region.Level.PROVINCE:  # a city reviewing as a county is its own area
+        area = Case(
+            When(enterprise__county__level=Region.Level.CITY, then=area),
+            default=F("enterprise__county__parent_id"),
+        )
     return list(
         EnterpriseIndustry.objects.filter(
             enterprise__county_id__in=county_units(region), is_main=True
         )
-        .values("enterprise__county_id", "industry_id")
+        .values("industry_id", area=area)
         .annotate(
             graded=Count("pk", filter=key & Q(**{f"{grade}__isnull": False})),
             ab=Count("pk", filter=key & Q(**{f"{grade}__severity__lte": AB_MAX_SEVERITY})),
@@ -290,29 +291,38 @@ def dashboard(*, region: Region, year: int | None = None) -> Dashboard:
     areas = {
         pk: Line(r.code, r.name, target=city_target(r), drill=r.code) for pk, r in children.items()
     }
-    per_industry: dict[int, Line] = {}
-    total = Tally()
+    # Summed as plain counts (a few hundred rows at most), Tally lines built once at the end.
+    per_industry: dict[int, list[int]] = {}
+    per_category: dict[str, list[int]] = {}
+    per_area: dict[int, list[int]] = {}
+    totals = [0, 0, 0, 0]
     for row in current_rows(region):
-        tally = Tally(row["graded"], row["ab"], row["d"], row["ungraded"])
-        total.add(tally)
-        industry = industries[row["industry_id"]]
-        if industry.category.code in categories:
-            categories[industry.category.code].tally.add(tally)
-        line = per_industry.setdefault(
-            industry.pk,
-            Line(
-                industry.code,
-                industry.name,
-                drill=industry.category.code,
-                group=industry.category.name,
-            ),
+        counts = (row["graded"], row["ab"], row["d"], row["ungraded"])
+        code = industries[row["industry_id"]].category.code
+        for sums in (
+            totals,
+            per_industry.setdefault(row["industry_id"], [0, 0, 0, 0]),
+            per_category.setdefault(code, [0, 0, 0, 0]) if code in categories else None,
+            per_area.setdefault(row["area"], [0, 0, 0, 0]) if row["area"] in areas else None,
+        ):
+            if sums is not None:
+                for i, n in enumerate(counts):
+                    sums[i] += n
+    total = Tally(*totals)
+    for code, sums in per_category.items():
+        categories[code].tally = Tally(*sums)
+    for pk, sums in per_area.items():
+        areas[pk].tally = Tally(*sums)
+    lines = {}
+    for pk, sums in per_industry.items():
+        industry = industries[pk]
+        lines[pk] = Line(
+            industry.code,
+            industry.name,
+            tally=Tally(*sums),
+            drill=industry.category.code,
+            group=industry.category.name,
         )
-        line.tally.add(tally)
-        unit = units.get(row["enterprise__county_id"])
-        if unit is not None:
-            area = areas.get(unit.pk) or (areas.get(unit.parent_id) if unit.parent_id else None)
-            if area is not None:
-                area.tally.add(tally)
     city = region if region.level == Region.Level.CITY else region.parent
     goal = goal_for(year)
     if region.level == Region.Level.PROVINCE:
@@ -321,10 +331,8 @@ def dashboard(*, region: Region, year: int | None = None) -> Dashboard:
         city_target = by_city.get(region.pk) or (by_city.get(city.pk) if city else None)
         target = city_target.target_pct if city_target else None
     ordered_industries = [
-        per_industry[pk]
-        for pk in sorted(
-            per_industry, key=lambda pk: (industries[pk].category.seq, industries[pk].seq)
-        )
+        lines[pk]
+        for pk in sorted(lines, key=lambda pk: (industries[pk].category.seq, industries[pk].seq))
     ]
     return Dashboard(
         region=region,
