@@ -469,6 +469,7 @@ class AlertDuty(models.Model):
 
     # No key checks in the database: they doubled the time of writing a province's duties; the
     # job writes the rows from existing ones, Django's cascade deletes them with their alert.
+    pk = models.CompositePrimaryKey("alert", "position")  # one index: the alert's order
     alert = models.ForeignKey(
         Alert, models.CASCADE, related_name="duties", db_index=False, db_constraint=False
     )
@@ -478,7 +479,7 @@ class AlertDuty(models.Model):
         verbose_name=_("县（市、区）"),
         on_delete=models.PROTECT,
         related_name="+",
-        db_index=False,  # read through (alert, county, position)
+        db_index=False,  # a county reads its range of positions
         db_constraint=False,
     )
     entry_id = models.PositiveIntegerField(_("清单企业"))
@@ -502,10 +503,7 @@ class AlertDuty(models.Model):
         verbose_name = _("预警企业责任")
         verbose_name_plural = _("预警企业责任")
         ordering = ["alert", "position"]
-        constraints = [
-            models.UniqueConstraint(fields=["alert", "position"], name="uniq_alert_duty_position")
-        ]
-        indexes = [models.Index(fields=["alert", "county", "position"], name="alert_duty_county")]
+        db_table = "emergency_list_alert_duty"  # rebuilt with its key: a name of its own
 
     def __str__(self) -> str:
         return f"{self.alert_id} {self.name}"

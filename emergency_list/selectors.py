@@ -3,9 +3,7 @@ reach is a 404 (the same as a missing one); a user outside the bureaus asking fo
 the bureaus use is refused with a Chinese reason (403). Pages and the API call these and
 nothing else, so they give the same answers."""
 
-from collections.abc import Iterator
 from dataclasses import dataclass
-from decimal import Decimal
 from types import SimpleNamespace
 
 from django.contrib.contenttypes.models import ContentType
@@ -17,12 +15,11 @@ from django.utils.translation import gettext as _
 from core import jobs
 from core.audit import event_list_for
 from core.models import JobRun
+from emergency_list.duties import alert_duties_iter, alert_duty_dicts  # noqa: F401 (read here)
 from emergency_list.jurisdiction import alert_cities_for, list_scopes_for
 from emergency_list.models import (
-    Action,
     Alert,
     AlertDuty,
-    AlertDutyProcess,
     AlertLevel,
     CountyListVersion,
     EntryDocument,
@@ -31,10 +28,8 @@ from emergency_list.models import (
     ExcelJob,
     ListEntry,
     MeasureTemplate,
-    TransportRule,
 )
 from emergency_list.services.documents import KINDS, documents_list
-from emergency_list.services.entries import exempt_reason
 from emergency_list.services.history import (
     Change,
     Version,
@@ -43,7 +38,6 @@ from emergency_list.services.history import (
     version_snapshot,
 )
 from emergency_list.services.measures import applies
-from emergency_list.services.ratios import POLLUTANTS
 from emergency_list.services.rounds import contents_diff, version_content
 from grading.jurisdiction import county_units_for, scope_to_viewer
 from grading.models import IndicatorSet, Region, User
@@ -358,121 +352,17 @@ def alert_results_for(*, viewer: User, alert: Alert) -> dict:
 
 def alert_duties_for(*, viewer: User, alert: Alert) -> QuerySet[AlertDuty]:
     """The duties of the alert the viewer reads, in the alert's order (``position``, indexed
-    with the alert and the county): every one for who reads the whole alert, a county's own
-    otherwise. Present them with ``alert_duty_dicts``."""
+    with the alert): every one for who reads the whole alert, a county's own otherwise (its
+    range of positions, kept with the county's totals). Present them with
+    ``alert_duty_dicts``."""
     duties = AlertDuty.objects.filter(alert=alert).order_by("position")
     if allows(viewer, "emergency_list.view_alert_totals", alert):
         return duties
-    return duties.filter(county_id=viewer.region_id)
-
-
-TRANSPORT_RANK = {
-    TransportRule.NONE: 0,
-    TransportRule.BAN_HEAVY_LE_CN4: 1,
-    TransportRule.STOP_ROAD: 2,
-}
-
-
-def _process_dict(p: AlertDutyProcess) -> dict:
-    if not p.action:
-        return {
-            "process": p.process_id,
-            "name": p.name,
-            "line": p.line_name,
-            "action": "",
-            "action_label": _("未设定"),
-            "ratio_pct": "0",
-            "text": _("本级别未生成措施"),
-            "transport_rule": TransportRule.NONE,
-            "transport_label": "",
-            "override": False,
-            "cut": dict.fromkeys(POLLUTANTS, "0"),
-        }
-    rule = p.transport_rule or TransportRule.NONE
-    return {
-        "process": p.process_id,
-        "name": p.name,
-        "line": p.line_name,
-        "action": p.action,
-        "action_label": str(Action(p.action).label),
-        "ratio_pct": str(p.ratio_pct),
-        "text": p.text,
-        "transport_rule": rule,
-        "transport_label": "" if rule == TransportRule.NONE else str(TransportRule(rule).label),
-        "override": p.is_override,
-        "cut": {k: str(getattr(p, f"{k}_td")) for k in POLLUTANTS},
-    }
-
-
-def alert_duty_dicts(duties: list[AlertDuty]) -> list[dict]:
-    """Each duty (of one alert) with its processes (one query for the lot): per process the
-    action, ratio, text, transport rule and cut; the enterprise's cut and strongest transport
-    rule, and why it is exempt (R-LIST-3, R-GUAR-4)."""
-    by_entry: dict[int, list[AlertDutyProcess]] = {d.entry_id: [] for d in duties}
-    if duties:
-        rows = AlertDutyProcess.objects.filter(
-            alert_id=duties[0].alert_id, entry_id__in=list(by_entry)
-        ).order_by("entry_id", "entry_process_id")
-        for p in rows:
-            by_entry[p.entry_id].append(p)
-    out = []
-    for d in duties:
-        processes = [_process_dict(p) for p in by_entry[d.entry_id]]
-        cut = {k: sum((Decimal(p["cut"][k]) for p in processes), Decimal(0)) for k in POLLUTANTS}
-        transport = max(
-            (p["transport_rule"] for p in processes if p["action"]),
-            key=lambda r: TRANSPORT_RANK.get(r, 0),
-            default=TransportRule.NONE,
-        )
-        flags = SimpleNamespace(
-            is_guarantee=d.is_guarantee,
-            guarantee_scope=d.guarantee_scope,
-            is_power_plant=d.is_power_plant,
-            is_heating_boiler=d.is_heating_boiler,
-            enterprise=SimpleNamespace(is_small_micro=d.is_small_micro),
-        )
-        out.append(
-            {
-                "entry": d.entry_id,
-                "revision": d.revision,
-                "enterprise": d.enterprise_id,
-                "name": d.name,
-                "city": d.city_name,
-                "county": d.county_name,
-                "county_code": d.county_code,
-                "grade": d.grade_code,
-                "grade_name": d.grade_name,
-                "flags": {
-                    "power_plant": d.is_power_plant,
-                    "heating_boiler": d.is_heating_boiler,
-                    "small_micro": d.is_small_micro,
-                    "guarantee": d.is_guarantee,
-                    "guarantee_scope": d.guarantee_scope,
-                    "bulk_transport": d.bulk_transport,
-                },
-                "exempt": d.exempt,
-                "exempt_text": exempt_reason(flags) if d.exempt else "",
-                "guarantee_scope": d.guarantee_scope if d.is_guarantee else "",
-                "transport_rule": transport,
-                "transport_label": ""
-                if transport == TransportRule.NONE
-                else str(TransportRule(transport).label),
-                "processes": processes,
-                "cut": {k: str(v) for k, v in cut.items()},
-            }
-        )
-    return out
-
-
-def alert_duties_iter(duties: QuerySet[AlertDuty], chunk: int = 2000) -> Iterator[dict]:
-    """All of ``duties`` as dicts, read in keyset chunks of ``position`` (for the export)."""
-    after = 0
-    while True:
-        rows = list(duties.filter(position__gt=after)[:chunk])
-        if not rows:
-            return
-        yield from alert_duty_dicts(rows)
-        after = rows[-1].position
+    own = duties.filter(county_id=viewer.region_id)
+    for county in (alert.results or {}).get("counties", []):
+        if county.get("id") == viewer.region_id and county.get("positions"):
+            return own.filter(position__range=county["positions"])
+    return own
 
 
 def alert_city_choices(*, viewer: User) -> QuerySet[Region]:

@@ -4,10 +4,15 @@ against the required share and each enterprise's duty at that level, and keeps t
 list revision they were computed from, so a past alert stays readable after the list changes.
 
 Province size is the design constraint (100,000 enterprises): the totals come from two grouped
-queries, exemptions counted in SQL, and the duties are copied from the list into ``AlertDuty`` /
-``AlertDutyProcess`` by ``INSERT ... SELECT``; no list row becomes a Python object, so memory
-stays flat and the number of queries depends neither on the counties nor on the cities. The
-totals and the duties are read in one snapshot (they describe the same list)."""
+queries, exemptions counted in SQL, and each enterprise's duty is copied from the list into an
+``AlertDuty`` row by one ``INSERT ... SELECT`` with the version (``revision``) of its entry; no list
+row becomes a Python object, so memory stays flat and the number of queries depends neither on
+the counties nor on the cities. The totals and the duties are read in one snapshot (they describe
+the same list). The measures of a duty's processes are not copied (four times as many rows): an
+entry changes only through ``history.entry_revising``, which keeps each replaced version with its
+processes and measures, so a duty's measures are the entry's own while its version is current and
+the kept version's after (``selectors.alert_duty_dicts``). Alerts of schema 2 still hold their
+copied ``AlertDutyProcess`` rows."""
 
 import contextlib
 import datetime
@@ -26,7 +31,6 @@ from emergency_list.models import (
     AlertDutyProcess,
     AlertLevel,
     EntryMeasure,
-    EntryProcess,
     ListEntry,
     ReductionTarget,
 )
@@ -37,7 +41,7 @@ from emergency_list.services.ratios import (
     POLLUTANTS,
     PollutantResult,
 )
-from grading.models import Enterprise, Grade, Process, ProductionLine, Region, User
+from grading.models import Enterprise, Grade, Region, User
 from grading.rules import allows, is_city_staff
 
 MAX_DAYS = 30
@@ -290,7 +294,7 @@ def _t(model) -> str:
 
 def _duties_insert(*, alert: Alert, unit_ids: list[int]) -> int:
     """Copy the duties of ``unit_ids``' entries into the alert's rows, numbered from 1 in
-    county code and name order (two statements); returns how many enterprises. Exempt
+    county code and name order (one statement); returns how many enterprises. Exempt
     entries (R-LIST-3, R-GUAR-4) are marked by the first exemption that applies; their measures
     were already generated as transport-only (``services.entries.measure_for``)."""
     marks = ", ".join(["%s"] * len(unit_ids))
@@ -320,25 +324,19 @@ def _duties_insert(*, alert: Alert, unit_ids: list[int]) -> int:
             [alert.pk, Region.Level.COUNTY, alert.year, *unit_ids],
         )
         n = cur.rowcount
-        cur.execute(
-            f"""
-            INSERT INTO {_t(AlertDutyProcess)} (alert_id, entry_id, entry_process_id,
-                process_id, name, line_name, action, ratio_pct, text, transport_rule,
-                is_override, so2_td, nox_td, pm_td, vocs_td)
-            SELECT %s, le.id, ep.id, ep.process_id, pr.name, ln.name, COALESCE(m.action, ''),
-                COALESCE(m.ratio_pct, 0), COALESCE(m.text, ''), COALESCE(m.transport_rule, %s),
-                COALESCE(m.is_override, %s), COALESCE(m.so2_td, 0), COALESCE(m.nox_td, 0),
-                COALESCE(m.pm_td, 0), COALESCE(m.vocs_td, 0)
-            FROM {_t(ListEntry)} le
-            JOIN {_t(EntryProcess)} ep ON ep.entry_id = le.id
-            JOIN {_t(Process)} pr ON pr.id = ep.process_id
-            JOIN {_t(ProductionLine)} ln ON ln.id = pr.line_id
-            LEFT JOIN {_t(EntryMeasure)} m ON m.entry_process_id = ep.id AND m.level = %s
-            WHERE le.year = %s AND le.county_id IN ({marks})
-            """,
-            [alert.pk, "none", False, alert.level, alert.year, *unit_ids],
-        )
     return n
+
+
+def _positions(totals: dict, units: list[Region]) -> dict[int, list[int]]:
+    """Each unit's duties are numbered consecutively (county code, then name): the range of
+    its positions, from the entries counted per unit in the same snapshot. A county reads its
+    duties by this range of the (alert, position) index."""
+    out, last = {}, 0
+    for unit in sorted(units, key=lambda u: u.code):
+        n = totals.get(unit.pk, {}).get("n", 0)
+        out[unit.pk] = [last + 1, last + n]
+        last += n
+    return out
 
 
 @contextlib.contextmanager
@@ -380,6 +378,7 @@ def alert_compute(*, alert: Alert) -> Alert:
         totals = _county_totals(year=year, level=level, unit_ids=ids) if ids else {}
         position = _duties_insert(alert=alert, unit_ids=ids) if ids else 0
     _progress(alert.pk, progress=90)
+    positions = _positions(totals, [u for _c, units in city_units for u in units])
     for city, units in city_units:
         county_rows, entries = [], 0
         for unit in units:
@@ -412,6 +411,7 @@ def alert_compute(*, alert: Alert) -> Alert:
                     "city": city.name,
                     "pollutants": rows,
                     "ok": not short,
+                    "positions": positions[unit.pk],  # its duties' range, first to last
                     "list_version": {
                         "entries": t.get("n", 0),
                         "revisions": int(t.get("revisions") or 0),
@@ -435,7 +435,7 @@ def alert_compute(*, alert: Alert) -> Alert:
     counties_short = len({s["county_code"] for s in shortfalls})
     with transaction.atomic():
         alert.results = {
-            "schema": 2,
+            "schema": 3,  # duties as rows, their measures read from the list's versions
             "level": level,
             "level_label": str(AlertLevel(level).label),
             "year": year,

@@ -43,7 +43,8 @@ def _dec(value, places: str = "0.0001") -> str:
 
 
 def entry_snapshot(entry: ListEntry) -> dict:
-    """What the entry says, as plain JSON: grade, flags, baseline, processes and measures.
+    """What the entry says, as plain JSON: grade, flags, baseline, processes and measures (with
+    their cuts: a past alert's duties read them from here once the entry has changed).
     Numbers are fixed-point strings so that two readings of the same content are equal."""
     return {
         "grade": entry.grade.code,
@@ -55,6 +56,7 @@ def entry_snapshot(entry: ListEntry) -> dict:
             {
                 "process": ep.process_id,
                 "name": ep.process.name,
+                "line": ep.process.line.name,
                 # R-GRADE-4: each process carries its industry's grade and measures.
                 "industry": ep.industry_id,
                 "grade": ep.grade.code if ep.grade_id else None,
@@ -67,11 +69,12 @@ def entry_snapshot(entry: ListEntry) -> dict:
                         "override": m.is_override,
                         "transport": m.transport_rule,
                         "text": m.text,
+                        "cut": {p: _dec(getattr(m, f"{p}_td")) for p in POLLUTANTS},
                     }
                     for m in sorted(ep.measures.all(), key=lambda m: m.level)
                 },
             }
-            for ep in entry.processes.select_related("process", "grade")
+            for ep in entry.processes.select_related("process__line", "grade")
             .prefetch_related("measures")
             .order_by("process_id")
         ],

@@ -237,6 +237,8 @@ def test_past_alert_keeps_its_results_and_list_revision(world, province_user):
     first = call(province_user, cities=("410100",))
     before = copy.deepcopy(first.results)
     version_before = county_of(first, "410184")["list_version"]
+    duty_before = duty_of(first, world["C"])
+    assert duty_before["processes"] and duty_before["processes"][0]["action"] != ""
     grade_record_add(
         actor=province_user,
         enterprise=world["C"].enterprise,
@@ -255,9 +257,41 @@ def test_past_alert_keeps_its_results_and_list_revision(world, province_user):
     assert duty_of(second, world["C"])["processes"][0]["action"] == Action.AUTONOMOUS
     cut = lambda a: Decimal(county_of(a, "410184")["pollutants"][0]["cut_td"])  # noqa: E731
     assert cut(second) < cut(first)
-    # the record's duties stay as they were, the new alert's follow the list
-    assert duty_of(first, world["C"])["grade"] == "C"
+    # the record's duties stay as they were, the new alert's follow the list: the first alert's
+    # measures are read from the version the entry had (kept when the grade replaced it)
+    assert duty_of(first, world["C"]) == duty_before
+    assert ListEntry.objects.get(pk=world["C"].pk).revision == duty_before["revision"] + 1
     assert duty_of(second, world["C"])["grade"] == "A"
+    assert duty_of(second, world["C"])["processes"] != duty_before["processes"]
+
+
+def test_an_alert_of_copied_process_rows_reads_them(world, province_user):
+    """Alerts computed before duties read their measures from the list's versions (schema 2)
+    keep the process rows copied for them, and are read from those."""
+    alert = call(province_user, cities=("410100",))
+    duty = duty_of(alert, world["C"])
+    alert.results["schema"] = 2
+    alert.save(update_fields=["results"])
+    AlertDutyProcess.objects.create(
+        alert=alert,
+        entry_id=world["C"].pk,
+        entry_process_id=1,
+        process_id=duty["processes"][0]["process"],
+        name="复制的工序",
+        line_name="复制的生产线",
+        action=Action.STOP,
+        ratio_pct=Decimal("100"),
+        text="停产",
+        transport_rule="none",
+        so2_td=Decimal("1.2345"),
+        nox_td=0,
+        pm_td=0,
+        vocs_td=0,
+    )
+    copied = duty_of(alert, world["C"])["processes"]
+    assert [(p["name"], p["line"], p["action"], p["cut"]["so2"]) for p in copied] == [
+        ("复制的工序", "复制的生产线", Action.STOP, "1.2345")
+    ]
 
 
 def test_every_duty_is_stored_as_rows_in_county_order(world, province_user, tmp_path):
@@ -410,6 +444,12 @@ def test_duties_page_through_by_cursor_and_county(world, province_user, county_u
     api.force_authenticate(county_user)
     own = api.get(f"/api/v1/list/alerts/{alert.pk}/duties/").json()["results"]
     assert own and {d["county_code"] for d in own} == {"410184"}
+    # read by the county's range of positions: exactly its duties, in the alert's order
+    assert [d["entry"] for d in own] == [
+        d["entry"] for d in duty_list(alert) if d["county_code"] == "410184"
+    ]
+    first, last = county_of(alert, "410184")["positions"]
+    assert last - first + 1 == len(own)
 
 
 def test_alert_job_failure_keeps_no_duties(world, province_user, monkeypatch):
