@@ -23,4 +23,4 @@ RUN DEBUG=false SECRET_KEY=build python manage.py collectstatic --noinput \
  && useradd --system --home /app jixiao && mkdir -p $VAR_DIR/media && chown -R jixiao $VAR_DIR
 USER jixiao
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "60"]
+CMD ["gunicorn", "-c", "config/gunicorn.py", "config.wsgi:application"]

@@ -312,28 +312,19 @@ def start_gunicorn(port: int, args, log: int) -> subprocess.Popen:
         DEBUG="False",
         TRUSTED_PROXIES="1",
     )
+    # the site's own server settings (config/gunicorn.py), on a loopback port of its own
+    env.update(WEB_BIND=f"127.0.0.1:{port}", WEB_WORKERS=str(args.workers))
+    env["WEB_THREADS"] = str(args.threads if args.worker_class == "gthread" else 1)
     command = [
         sys.executable,
         "-m",
         "gunicorn",
+        "-c",
+        str(ROOT / "config" / "gunicorn.py"),
         "config.wsgi:application",
         "--chdir",
         str(ROOT),
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(args.workers),
-        "--worker-class",
-        args.worker_class,
-        "--timeout",
-        "60",
-        "--max-requests",
-        "2000",
-        "--max-requests-jitter",
-        "200",
     ]
-    if args.worker_class == "gthread":
-        command += ["--threads", str(args.threads)]
     # A process group of its own, so that stopping it stops every worker; not a session of its
     # own, which Linux's autogroup scheduling would weigh as one task against the whole machine.
     return subprocess.Popen(command, env=env, stdout=log, stderr=log, process_group=0)
