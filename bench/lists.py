@@ -20,7 +20,6 @@ import argparse
 import os
 import sys
 import time
-import types
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,26 +57,11 @@ def main() -> None:
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     from django.db import connection
-    from django.urls import clear_url_caches, path
-    from rest_framework import generics, serializers
-    from rest_framework.pagination import PageNumberPagination
+    from django.urls import clear_url_caches
     from rest_framework.test import APIClient
 
     from grading.models import Enterprise, Region, User
     from grading.selectors import enterprise_list
-
-    class Plain(serializers.ModelSerializer):
-        class Meta:
-            model = Enterprise
-            fields = ["id", "name", "uscc"]
-
-    class Pages(PageNumberPagination):
-        page_size = 50
-
-    class Minimal(generics.ListAPIView):
-        queryset = Enterprise.objects.order_by("id")
-        serializer_class = Plain
-        pagination_class = Pages
 
     users = {}
     for role, code in (("province", "410000"), ("city", "410100"), ("county", "410184")):
@@ -86,12 +70,7 @@ def main() -> None:
             defaults={"role": role, "region": Region.objects.get(code=code), "full_name": role},
         )
     # the anchor is served by the same stack (middleware, authentication) at a URL of its own
-    import config.urls
-
-    urls = types.ModuleType("bench_urls")
-    urls.urlpatterns = [path("bench/minimal/", Minimal.as_view()), *config.urls.urlpatterns]
-    sys.modules["bench_urls"] = urls
-    settings.ROOT_URLCONF = "bench_urls"
+    settings.ROOT_URLCONF = "load_urls"  # the site's URLs and /bench/minimal/
     clear_url_caches()
     anchor_client = APIClient()
     anchor_client.force_authenticate(users["province"])

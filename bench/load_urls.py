@@ -1,6 +1,6 @@
-"""The site's URLs and, at /bench/minimal/, the anchor of ``bench/load.py``: a DRF list of
-enterprises ordered by id, 50 a page, a plain serializer (id, name, uscc), unscoped — served by
-the same gunicorn, middleware and authentication as the site."""
+"""The site's URLs and, at /bench/minimal/, the anchor of ``bench/load.py`` and
+``bench/lists.py``: a DRF list of enterprises ordered by id, 50 a page, a plain serializer (id,
+name, uscc), unscoped, served by the same stack (middleware, authentication) as the site."""
 
 from django.urls import path
 from rest_framework import generics, serializers

@@ -7,12 +7,11 @@ when whole, so no partial file is ever offered; the scratch file is removed in e
 import logging
 
 from celery import shared_task
-from celery.exceptions import SoftTimeLimitExceeded
-from django.utils import timezone
 
 from core.jobs import JobKind, job_kind, job_run
 from emergency_list.models import ExcelJob
 from emergency_list.services.bundles import bundle_scratch_path, bundle_write
+from emergency_list.tasks.filejobs import file_job_run
 from emergency_list.tasks.retry import RETRY, TRANSIENT
 
 logger = logging.getLogger(__name__)
@@ -26,10 +25,6 @@ def _bundle_lost(job_pk: str) -> None:
 
 
 job_kind(BUNDLE_TASK, JobKind(model=ExcelJob, finished_field="finished_at", on_lost=_bundle_lost))
-
-
-def _update(job_pk: int, **fields) -> None:
-    ExcelJob.objects.filter(pk=job_pk).update(**fields)
 
 
 @shared_task(
@@ -50,46 +45,15 @@ def build_bundle(self, job_pk: int) -> str:
 
 
 def _build(run, job_pk: int) -> str:
-    job = ExcelJob.objects.select_related("region").get(pk=job_pk)
-    if job.status == ExcelJob.Status.READY and job.file:
-        return job.sha256
-    _update(job_pk, status=ExcelJob.Status.RUNNING, progress=1, error="", file="")
-    run.progress(1)
-
-    def progress(done: int, total: int) -> None:
-        run.progress(1 + int(97 * done / total) if total else 98)
-
-    try:
+    def produce(job, progress) -> dict:
         name, digest, counts = bundle_write(job, progress=progress)
-    except TRANSIENT:
-        raise  # retried after a backoff (autoretry_for)
-    except SoftTimeLimitExceeded:
-        _update(
-            job_pk,
-            status=ExcelJob.Status.FAILED,
-            progress=0,
-            error="打包超时，未生成文件；请稍后重试",
-            finished_at=timezone.now(),
-        )
-        return ""
-    except Exception as exc:
-        logger.exception("list bundle %s failed", job_pk)
-        _update(
-            job_pk,
-            status=ExcelJob.Status.FAILED,
-            progress=0,
-            error=f"打包失败，未生成文件（{type(exc).__name__}）；请稍后重试或联系管理员"[:500],
-            finished_at=timezone.now(),
-        )
-        return ""
-    _update(
+        return {"file": name, "sha256": digest, "rows": counts["entries"], "report": counts}
+
+    return file_job_run(
+        run,
         job_pk,
-        status=ExcelJob.Status.READY,
-        progress=100,
-        file=name,
-        sha256=digest,
-        rows=counts["entries"],
-        report=counts,
-        finished_at=timezone.now(),
+        produce,
+        timed_out="打包超时，未生成文件；请稍后重试",
+        failed="打包失败，未生成文件（{error}）；请稍后重试或联系管理员",
+        retried=TRANSIENT,
     )
-    return digest

@@ -23,24 +23,19 @@ from pathlib import Path
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
-from django.core.files import File
-from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from core.jobs import OUT_OF_MEMORY, JobKind, job_kind, job_run
-from emergency_list.excel.export import file_sha256, list_export
+from emergency_list.excel.export import list_export
 from emergency_list.excel.importing import ImportInvalid, import_apply, import_validate
 from emergency_list.models import ExcelJob
+from emergency_list.tasks.filejobs import file_job_run, job_update, store_whole
 from grading.models import User
 
 logger = logging.getLogger(__name__)
 
 EXPORT_SOFT_LIMIT = 40 * 60  # a province (100,000 enterprises) takes a few minutes
 IMPORT_SOFT_LIMIT = 10 * 60
-
-
-def _update(job_pk: int, **fields) -> None:
-    ExcelJob.objects.filter(pk=job_pk).update(**fields)
 
 
 def _plain(value):
@@ -94,56 +89,21 @@ def export_list(self, job_pk: int) -> str:
 
 
 def _export(run, job_pk: int) -> str:
-    job = ExcelJob.objects.select_related("region").get(pk=job_pk)
-    if job.status == ExcelJob.Status.READY and job.file:
-        return job.sha256
-    name = export_file_name(job)
     temp = export_temp_path(job_pk)
-    _update(job_pk, status=ExcelJob.Status.RUNNING, progress=1, error="", file="")
-    run.progress(1)
 
-    def progress(done: int, total: int) -> None:
-        run.progress(1 + int(97 * done / total) if total else 98)
-
-    try:
+    def produce(job, progress) -> dict:
         result = list_export(region=job.region, year=job.year, out_path=temp, progress=progress)
-        digest = file_sha256(temp)
-        if default_storage.exists(name):
-            default_storage.delete(name)
-        with temp.open("rb") as fh:
-            stored = default_storage.save(name, File(fh))
-    except SoftTimeLimitExceeded:
-        _update(
-            job_pk,
-            status=ExcelJob.Status.FAILED,
-            progress=0,
-            error="导出超时，未生成文件；请缩小范围（按市或县导出）或稍后重试",
-            finished_at=timezone.now(),
-        )
-        return ""
-    except Exception as exc:
-        logger.exception("list export %s failed", job_pk)
-        _update(
-            job_pk,
-            status=ExcelJob.Status.FAILED,
-            progress=0,
-            error=f"导出失败，未生成文件（{type(exc).__name__}）；请稍后重试或联系管理员"[:500],
-            finished_at=timezone.now(),
-        )
-        return ""
-    finally:
-        temp.unlink(missing_ok=True)
-    _update(
+        stored, digest = store_whole(temp, export_file_name(job))
+        return {"file": stored, "sha256": digest, "rows": result["rows"], "report": _plain(result)}
+
+    return file_job_run(
+        run,
         job_pk,
-        status=ExcelJob.Status.READY,
-        progress=100,
-        file=stored,
-        sha256=digest,
-        rows=result["rows"],
-        report=_plain(result),
-        finished_at=timezone.now(),
+        produce,
+        timed_out="导出超时，未生成文件；请缩小范围（按市或县导出）或稍后重试",
+        failed="导出失败，未生成文件（{error}）；请稍后重试或联系管理员",
+        scratch=temp,
     )
-    return digest
 
 
 @shared_task(
@@ -175,7 +135,7 @@ def import_list(self, job_pk: int, apply: bool = False) -> str:
 
 def _import(job: ExcelJob, apply: bool, path: Path) -> str:
     job_pk = job.pk
-    _update(job_pk, status=ExcelJob.Status.RUNNING, progress=10, error="")
+    job_update(job_pk, status=ExcelJob.Status.RUNNING, progress=10, error="")
     previous = job.report or {}
     keep = {
         k: previous[k] for k in ("original_name", "upload_sha256", "confirmed_by") if k in previous
@@ -184,7 +144,7 @@ def _import(job: ExcelJob, apply: bool, path: Path) -> str:
         if not apply:
             report = import_validate(county=job.region, year=job.year, path=path)
             ok = report["ok"]
-            _update(
+            job_update(
                 job_pk,
                 status=ExcelJob.Status.VALIDATED if ok else ExcelJob.Status.FAILED,
                 progress=100,
@@ -197,7 +157,7 @@ def _import(job: ExcelJob, apply: bool, path: Path) -> str:
         actor = User.objects.get(pk=previous.get("confirmed_by") or job.requested_by_id)
         counts = import_apply(actor=actor, county=job.region, year=job.year, path=path)
     except ImportInvalid as exc:
-        _update(
+        job_update(
             job_pk,
             status=ExcelJob.Status.FAILED,
             progress=0,
@@ -207,7 +167,7 @@ def _import(job: ExcelJob, apply: bool, path: Path) -> str:
         )
         return "invalid"
     except SoftTimeLimitExceeded:
-        _update(
+        job_update(
             job_pk,
             status=ExcelJob.Status.FAILED,
             progress=0,
@@ -217,7 +177,7 @@ def _import(job: ExcelJob, apply: bool, path: Path) -> str:
         return "timeout"
     except MemoryError:
         logger.exception("list import %s ran out of memory", job_pk)
-        _update(
+        job_update(
             job_pk,
             status=ExcelJob.Status.FAILED,
             progress=0,
@@ -227,7 +187,7 @@ def _import(job: ExcelJob, apply: bool, path: Path) -> str:
         raise  # core.jobs replaces the worker's process that reached its cap
     except Exception as exc:
         logger.exception("list import %s failed", job_pk)
-        _update(
+        job_update(
             job_pk,
             status=ExcelJob.Status.FAILED,
             progress=0,
@@ -235,7 +195,7 @@ def _import(job: ExcelJob, apply: bool, path: Path) -> str:
             finished_at=timezone.now(),
         )
         return "failed"
-    _update(
+    job_update(
         job_pk,
         status=ExcelJob.Status.READY,
         progress=100,

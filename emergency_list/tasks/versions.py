@@ -7,17 +7,13 @@ import logging
 from pathlib import Path
 
 from celery import shared_task
-from celery.exceptions import SoftTimeLimitExceeded
-from django.core.files import File
-from django.core.files.storage import default_storage
-from django.utils import timezone
 
 from core.jobs import JobKind, job_kind, job_run
-from emergency_list.excel.export import file_sha256
 from emergency_list.excel.versions import version_diff_write
 from emergency_list.models import ExcelJob
 from emergency_list.services.rounds import contents_diff, version_content
 from emergency_list.tasks.excel import work_dir
+from emergency_list.tasks.filejobs import file_job_run, store_whole
 from emergency_list.tasks.retry import RETRY, TRANSIENT
 
 logger = logging.getLogger(__name__)
@@ -34,10 +30,6 @@ def _diff_lost(job_pk: str) -> None:
 
 
 job_kind(DIFF_TASK, JobKind(model=ExcelJob, finished_field="finished_at", on_lost=_diff_lost))
-
-
-def _update(job_pk: int, **fields) -> None:
-    ExcelJob.objects.filter(pk=job_pk).update(**fields)
 
 
 @shared_task(
@@ -58,61 +50,34 @@ def export_version_diff(self, job_pk: int) -> str:
 
 
 def _export(run, job_pk: int) -> str:
-    job = ExcelJob.objects.select_related("region").get(pk=job_pk)
-    if job.status == ExcelJob.Status.READY and job.file:
-        return job.sha256
-    older, newer = int(job.report["older"]), int(job.report["newer"])
-    name = f"list_exports/{job.region.code}-{job.year}-v{older}-v{newer}-{job.pk}.xlsx"
     temp = diff_scratch_path(job_pk)
-    _update(job_pk, status=ExcelJob.Status.RUNNING, progress=10, error="", file="")
-    run.progress(10)
-    try:
+
+    def produce(job, progress) -> dict:
+        older, newer = int(job.report["older"]), int(job.report["newer"])
         changes = contents_diff(
             version_content(job.region, job.year, older),
             version_content(job.region, job.year, newer),
         )
-        run.progress(50)
+        progress(1, 2)
         title = f"{job.region.name}{job.year}年应急减排清单第{older}版与第{newer}版对比"
         rows = version_diff_write(
             title=title, older=older, newer=newer, changes=changes, out_path=temp
         )
-        run.progress(90)
-        digest = file_sha256(temp)
-        if default_storage.exists(name):
-            default_storage.delete(name)
-        with temp.open("rb") as fh:
-            stored = default_storage.save(name, File(fh))
-    except TRANSIENT:
-        raise  # retried after a backoff (autoretry_for)
-    except SoftTimeLimitExceeded:
-        _update(
-            job_pk,
-            status=ExcelJob.Status.FAILED,
-            progress=0,
-            error="导出超时，未生成文件；请稍后重试",
-            finished_at=timezone.now(),
-        )
-        return ""
-    except Exception as exc:
-        logger.exception("list version diff %s failed", job_pk)
-        _update(
-            job_pk,
-            status=ExcelJob.Status.FAILED,
-            progress=0,
-            error=f"导出失败，未生成文件（{type(exc).__name__}）；请稍后重试"[:500],
-            finished_at=timezone.now(),
-        )
-        return ""
-    finally:
-        temp.unlink(missing_ok=True)
-    _update(
+        name = f"list_exports/{job.region.code}-{job.year}-v{older}-v{newer}-{job.pk}.xlsx"
+        stored, digest = store_whole(temp, name)
+        return {
+            "file": stored,
+            "sha256": digest,
+            "rows": rows,
+            "report": {**job.report, "changes": rows},
+        }
+
+    return file_job_run(
+        run,
         job_pk,
-        status=ExcelJob.Status.READY,
-        progress=100,
-        file=stored,
-        sha256=digest,
-        rows=rows,
-        report={**job.report, "changes": rows},
-        finished_at=timezone.now(),
+        produce,
+        timed_out="导出超时，未生成文件；请稍后重试",
+        failed="导出失败，未生成文件（{error}）；请稍后重试",
+        retried=TRANSIENT,
+        scratch=temp,
     )
-    return digest

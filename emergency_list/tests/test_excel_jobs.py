@@ -18,7 +18,7 @@ from emergency_list.models import (
     ListEntry,
 )
 from emergency_list.services.jobs import export_request, import_confirm, import_upload
-from emergency_list.tasks import excel as excel_tasks
+from emergency_list.tasks import filejobs
 from emergency_list.tests.excel_data import (
     YEAR,
     data_rows,
@@ -71,19 +71,19 @@ def test_export_job_offers_the_file_only_when_complete(
     seed_county()
     user = factories.staff_user(User.Role.CITY, "410100")
     seen = []
-    real = excel_tasks._update
+    real = filejobs.job_update
 
     def spy(job_pk, **fields):
         if "progress" in fields:
             seen.append((fields.get("status"), fields["progress"], fields.get("file")))
         real(job_pk, **fields)
 
-    excel_tasks._update = spy
+    filejobs.job_update = spy
     try:
         with django_capture_on_commit_callbacks(execute=True):
             job = export_request(actor=user, region=Region.objects.get(code="410100"), year=YEAR)
     finally:
-        excel_tasks._update = real
+        filejobs.job_update = real
     job.refresh_from_db()
     assert job.status == ExcelJob.Status.READY and job.progress == 100
     assert job.rows == len(data_rows(Path(job.file.path)))
