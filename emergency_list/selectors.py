@@ -47,7 +47,12 @@ from grading.rules import allows
 
 
 def entry_list(*, viewer: User, year: int, county=None, search: str = "") -> QuerySet[ListEntry]:
-    qs = scope_to_viewer(ListEntry.objects.filter(year=year), viewer, enterprise_path="enterprise")
+    qs = scope_to_viewer(
+        ListEntry.objects.filter(year=year),
+        viewer,
+        enterprise_path="enterprise",
+        county_path="county",
+    )
     if county is not None:
         qs = qs.filter(county=county)
     if search:
@@ -58,7 +63,9 @@ def entry_list(*, viewer: User, year: int, county=None, search: str = "") -> Que
 
 
 def entry_get(*, viewer: User, pk: int) -> ListEntry:
-    qs = scope_to_viewer(ListEntry.objects.all(), viewer, enterprise_path="enterprise")
+    qs = scope_to_viewer(
+        ListEntry.objects.all(), viewer, enterprise_path="enterprise", county_path="county"
+    )
     try:
         return (
             qs.select_related("enterprise__county__parent", "county", "grade")

@@ -73,13 +73,19 @@ def unit_ids_within(region: Region) -> list[int]:
     )
 
 
-def scope_to_viewer(queryset: QuerySet, viewer: User, *, enterprise_path: str = "") -> QuerySet:
+def scope_to_viewer(
+    queryset: QuerySet, viewer: User, *, enterprise_path: str = "", county_path: str = ""
+) -> QuerySet:
     """Filter ``queryset`` to what ``viewer`` may see.
 
     ``enterprise_path`` is the lookup from the queryset's model to its enterprise ("" when the
     queryset is of enterprises, "enterprise" for a model with an ``enterprise`` foreign key).
+    ``county_path`` is the lookup to the county that places a row in a bureau's reach, when the
+    row has one of its own (a list entry belongs to the list of its county); by default the
+    enterprise's county.
     """
     prefix = f"{enterprise_path}__" if enterprise_path else ""
+    county_lookup = f"{county_path or prefix + 'county'}_id__in"
     if not viewer.is_authenticated or not viewer.is_active:
         return queryset.none()
     if viewer.role == User.Role.ENTERPRISE:
@@ -94,7 +100,7 @@ def scope_to_viewer(queryset: QuerySet, viewer: User, *, enterprise_path: str = 
     ids = county_unit_ids_for(viewer)
     if ids is None:
         return queryset
-    return queryset.filter(**{f"{prefix}county_id__in": ids})
+    return queryset.filter(**{county_lookup: ids})
 
 
 def region_in_reach(viewer: User, region: Region) -> bool:

@@ -108,3 +108,27 @@ def test_enterprise_api_list_costs_the_same_queries_at_any_page(
     assert r.json()["count"] == 9
     selects = [x["sql"] for x in q.captured_queries if x["sql"].lstrip().startswith("SELECT")]
     assert len(selects) == queries, selects
+
+
+def test_a_list_entry_is_in_the_reach_of_its_own_countys_list(
+    spread, county_user, other_county_user
+):
+    """The entry of an enterprise that moved county stays on the list it was compiled into
+    until that list is rebuilt: its county's bureau reads it (list and detail, as the rules
+    say), the new county's does not yet."""
+    from emergency_list.models import ListEntry
+    from grading.models import Enterprise, Region
+    from grading.rules import allows
+
+    entry = ListEntry.objects.get(enterprise=spread[0], year=YEAR)  # 新郑
+    Enterprise.objects.filter(pk=spread[0].pk).update(county=Region.objects.get(code="410122"))
+    for user, reads in ((county_user, True), (other_county_user, False)):
+        client = APIClient()
+        client.force_authenticate(user)
+        listed = client.get("/api/v1/list/entries/", {"year": YEAR}, secure=True).json()
+        assert (entry.pk in {e["id"] for e in listed["results"]}) is reads
+        detail = client.get(f"/api/v1/list/entries/{entry.pk}/", secure=True)
+        assert detail.status_code == (200 if reads else 404)
+        assert (
+            allows(user, "emergency_list.view_entry", ListEntry.objects.get(pk=entry.pk)) is reads
+        )
