@@ -38,18 +38,20 @@ from grading.models import Enterprise, Region  # noqa: E402
 from publication.selectors import dashboard as dash  # noqa: E402
 
 ANCHOR_SQL = """
-SELECT e.county_id, ei.industry_id,
+SELECT CASE WHEN %(by_city)s AND r.level <> 'city' THEN r.parent_id ELSE e.county_id END AS area,
+       ei.industry_id,
        COUNT(*) FILTER (WHERE c.code = ANY(%(key)s) AND e.overall_grade_id IS NOT NULL),
        COUNT(*) FILTER (WHERE c.code = ANY(%(key)s) AND g.severity <= %(ab)s),
        COUNT(*) FILTER (WHERE g.severity >= %(d)s),
        COUNT(*) FILTER (WHERE c.code = ANY(%(key)s) AND e.overall_grade_id IS NULL)
 FROM grading_enterpriseindustry ei
 JOIN grading_enterprise e ON e.id = ei.enterprise_id
+JOIN grading_region r ON r.id = e.county_id
 JOIN grading_industry i ON i.id = ei.industry_id
 JOIN grading_industrycategory c ON c.id = i.category_id
 LEFT JOIN grading_grade g ON g.id = e.overall_grade_id
 WHERE ei.is_main AND e.county_id = ANY(%(units)s)
-GROUP BY e.county_id, ei.industry_id
+GROUP BY 1, ei.industry_id
 """
 
 
@@ -71,6 +73,8 @@ def anchor(region: Region) -> list[tuple]:
                 "ab": dash.AB_MAX_SEVERITY,
                 "d": dash.D_SEVERITY,
                 "units": dash.county_units(region),
+                # the drill-down's areas: the province's cities, a city's county-level units
+                "by_city": region.level == Region.Level.PROVINCE,
             },
         )
         return cursor.fetchall()
@@ -79,7 +83,7 @@ def anchor(region: Region) -> list[tuple]:
 def as_tuples(rows: list[dict]) -> list[tuple]:
     return sorted(
         (
-            r["enterprise__county_id"],
+            r["area"],
             r["industry_id"],
             r["graded"],
             r["ab"],

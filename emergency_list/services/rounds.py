@@ -7,9 +7,10 @@ the province."""
 from dataclasses import dataclass
 from datetime import date
 
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Count, Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -200,9 +201,34 @@ def last_version_number(county: Region, year: int) -> int:
 
 def round_worklist(county: Region, year: int) -> list[VersionChange]:
     """What changed in the county's list since its last published version (all of it, the first
-    time): new, removed, stopped or resumed, regraded, guarantee added or removed, measures."""
-    older = version_content(county, year, last_version_number(county, year))
-    return contents_diff(older, county_content(county, year))
+    time): new, removed, stopped or resumed, regraded, guarantee added or removed, measures.
+
+    The county's inbox shows it on every visit in the weeks before a window: the comparison is
+    kept in the cache under what it depends on (the last version and when it was published; the
+    entries' number, versions and last change; their enterprises' last change), read by two
+    small queries, and for ten minutes at most (a process renamed in the enterprise's master
+    data shows after that)."""
+    last = (
+        CountyListVersion.objects.filter(county=county, year=year)
+        .order_by("-number")
+        .values_list("number", "published_at")
+        .first()
+    )
+    number, published = last or (0, None)
+    state = ListEntry.objects.filter(county=county, year=year).aggregate(
+        n=Count("id"),
+        revisions=Sum("revision"),
+        changed=Max("updated_at"),
+        enterprises=Max("enterprise__updated_at"),
+    )
+    key = "round-worklist:{}:{}:{}:{}:{n}:{revisions}:{changed}:{enterprises}".format(
+        county.pk, year, number, published, **state
+    )
+    changes = cache.get(key)
+    if changes is None:
+        changes = contents_diff(version_content(county, year, number), county_content(county, year))
+        cache.set(key, changes, 600)
+    return changes
 
 
 # --- writes ------------------------------------------------------------------------------------

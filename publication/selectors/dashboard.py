@@ -15,13 +15,22 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.db.models import Case, Count, F, Q, When
+from django.db.models import Case, Count, F, Max, Q, When
 from django.http import Http404
 from django.utils import timezone
 
-from grading.models import EnterpriseIndustry, Industry, IndustryCategory, Region, ShareTarget
+from grading.models import (
+    Enterprise,
+    EnterpriseIndustry,
+    GradeRecord,
+    Industry,
+    IndustryCategory,
+    Region,
+    ShareTarget,
+)
 from publication.rules import allows, refusal
 
 #: The industry categories whose A/B share has a target (001 附件1).
@@ -258,9 +267,28 @@ class Dashboard:
 
 
 def dashboard(*, region: Region, year: int | None = None) -> Dashboard:
-    """The figures of ``region`` (the caller has checked the viewer may see it)."""
+    """The figures of ``region`` (the caller has checked the viewer may see it).
+
+    The province's figures read every enterprise and grade record (0.37 s at 100,000
+    enterprises): they are kept in the cache under what they depend on (the enterprises' and
+    grade records' number and last change, read by two grouped queries) and for five minutes at
+    most (a changed target, or a main industry changed without a new grade record, shows after
+    that)."""
     today = timezone.localdate()
     year = year or today.year
+    enterprises = Enterprise.objects.aggregate(n=Count("id"), last=Max("updated_at"))
+    records = GradeRecord.objects.aggregate(n=Count("id"), last=Max("recorded_at"))
+    key = "dashboard:{}:{}:{}:{n}:{last}:{}:{}".format(
+        region.pk, year, today, records["n"], records["last"], **enterprises
+    )
+    figures = cache.get(key)
+    if figures is None:
+        figures = _dashboard(region=region, year=year, today=today)
+        cache.set(key, figures, 300)
+    return figures
+
+
+def _dashboard(*, region: Region, year: int, today: datetime.date) -> Dashboard:
     targets_year, by_category, by_city = targets_for(year)
     units = {
         r.pk: r for r in Region.objects.filter(pk__in=county_units(region)).select_related("parent")
