@@ -28,6 +28,11 @@ from typing import Any
 _registry: dict[str, list[tuple[int, Callable]]] = defaultdict(list)
 
 
+#: Items an inbox section lists (its count says how many wait): the inbox is read on every
+#: visit, each stage's own page lists them all.
+INBOX_ITEMS = 20
+
+
 @dataclass(frozen=True)
 class InboxSection:
     key: str

@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from core.hooks import InboxSection, NavItem, register
+from core.hooks import INBOX_ITEMS, InboxSection, NavItem, register
 from declarations.models import ChangeReport, Declaration
 from declarations.selectors import change_report_list, declaration_list, pending_change_reports
 from grading.rules import allows
@@ -37,7 +37,7 @@ def inbox_sections(user) -> list[InboxSection]:
             InboxSection(
                 key="declarations",
                 title=_("待填报或退回修改的申报"),
-                items=mine[:50],
+                items=mine[:INBOX_ITEMS],
                 count=mine.count(),
                 template="declarations/inbox/enterprise.html",
             )
@@ -50,7 +50,7 @@ def inbox_sections(user) -> list[InboxSection]:
             InboxSection(
                 key="declarations",
                 title=_("已提交待初审的申报"),
-                items=waiting[:50],
+                items=waiting[:INBOX_ITEMS],
                 count=waiting.count(),
                 template="declarations/inbox/submitted.html",
             )
@@ -108,7 +108,7 @@ def change_inbox_sections(user) -> list[InboxSection]:
         InboxSection(
             key="change_reports",
             title=_("待处理的变更报告"),
-            items=pending[:50],
+            items=pending[:INBOX_ITEMS],
             count=pending.count(),
             template="declarations/inbox/changes.html",
         )

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from core.hooks import DutyLink, InboxSection, NavItem, collect, register
+from core.hooks import INBOX_ITEMS, DutyLink, InboxSection, NavItem, collect, register
 from grading.rules import allows
 
 #: A county's round worklist shows in its inbox this many days before the window is due.
@@ -60,7 +60,7 @@ def inbox_sections(user) -> list[InboxSection]:
             key="list_round",
             title=_("清单修订调整（%(window)s，%(due)s截止）")
             % {"window": window.get_kind_display(), "due": window.due_on.isoformat()},
-            items=[{"change": c, "url": url} for c in changes[:50]],
+            items=[{"change": c, "url": url} for c in changes[:INBOX_ITEMS]],
             count=len(changes),
             template="emergency_list/inbox/round.html",
         )

@@ -4,7 +4,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from core.hooks import InboxSection, NavItem, register
+from core.hooks import INBOX_ITEMS, InboxSection, NavItem, register
 from grading import selectors
 from grading.rules import allows
 
@@ -17,7 +17,7 @@ def inbox_sections(user) -> list[InboxSection]:
         InboxSection(
             key="registrations",
             title=_("企业账户注册审核"),
-            items=pending[:50],
+            items=pending[:INBOX_ITEMS],
             count=pending.count(),
             template="grading/inbox/registrations.html",
         )

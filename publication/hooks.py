@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from core.hooks import InboxSection, NavItem, register
+from core.hooks import INBOX_ITEMS, InboxSection, NavItem, register
 from grading.rules import allows
 from publication.selectors.notices import objection_list
 from publication.selectors.reports import report_list
@@ -85,7 +85,7 @@ def inbox_sections(user) -> list[InboxSection]:
             InboxSection(
                 key="objections",
                 title=_("待处理的公示异议"),
-                items=waiting[:50],
+                items=waiting[:INBOX_ITEMS],
                 count=waiting.count(),
                 template="publication/inbox/objections.html",
             )
@@ -97,7 +97,7 @@ def inbox_sections(user) -> list[InboxSection]:
                 InboxSection(
                     key="reports",
                     title=_("待核实的公众举报"),
-                    items=waiting[:50],
+                    items=waiting[:INBOX_ITEMS],
                     count=waiting.count(),
                     template="publication/inbox/reports.html",
                 )

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from core.hooks import DutyLink, InboxSection, NavItem, register
+from core.hooks import INBOX_ITEMS, DutyLink, InboxSection, NavItem, register
 from declarations.hooks import DeclarationAction, ResultSection
 from declarations.models import Declaration
 from grading.models import Enterprise
@@ -29,7 +29,7 @@ def inbox_sections(user) -> list[InboxSection]:
         InboxSection(
             key="cases",
             title=_("待我审核的案卷"),
-            items=cases[:50],
+            items=cases[:INBOX_ITEMS],
             count=cases.count(),
             template="review/inbox/cases.html",
         )
@@ -41,7 +41,7 @@ def inbox_sections(user) -> list[InboxSection]:
             InboxSection(
                 key="appeals",
                 title=_("待复核的申请"),
-                items=waiting[:50],
+                items=waiting[:INBOX_ITEMS],
                 count=count,
                 template="review/inbox/appeals.html",
             )
@@ -53,7 +53,7 @@ def inbox_sections(user) -> list[InboxSection]:
             InboxSection(
                 key="downgrades",
                 title=_("待处理的降级案卷"),
-                items=downgrades[:50],
+                items=downgrades[:INBOX_ITEMS],
                 count=count,
                 template="review/inbox/downgrades.html",
             )
@@ -67,7 +67,7 @@ def inbox_sections(user) -> list[InboxSection]:
                 InboxSection(
                     key="reapply",
                     title=_("逾期未重新申报、待决定等级的企业"),
-                    items=overdue[:50],
+                    items=overdue[:INBOX_ITEMS],
                     count=count,
                     template="review/inbox/reapply.html",
                 )
