@@ -79,7 +79,9 @@ _CUTS = [f"{p}_td" for p in POLLUTANTS]
 def _versioned_processes(duties: list[AlertDuty], level: str) -> dict[int, list]:
     """The processes and measures at ``level`` of each duty's entry as of the duty's version:
     the entry's own rows while that version is current, the kept version otherwise (see
-    ``services.alerts``). Three or four queries for the lot."""
+    ``services.alerts``). Four or five queries for the lot. The names of the process and its
+    line are read as they are now while the version is current (a rename in the enterprise's
+    master data is no change of its list entry)."""
     by_entry: dict[int, list] = {d.entry_id: [] for d in duties}
     current = dict(ListEntry.objects.filter(pk__in=list(by_entry)).values_list("pk", "revision"))
     live = [d.entry_id for d in duties if current.get(d.entry_id) == d.revision]
@@ -118,6 +120,14 @@ def _versioned_processes(duties: list[AlertDuty], level: str) -> dict[int, list]
                 **{c: m.get(c, Decimal(0)) for c in _CUTS},
             )
         )
+    # An entry changed while its rows were read (its new version committed between the
+    # reads): what was read may be the new content; its kept version is the duty's.
+    if live:
+        again = dict(ListEntry.objects.filter(pk__in=live).values_list("pk", "revision"))
+        for entry_id in live:
+            if again.get(entry_id) != current.get(entry_id):
+                by_entry[entry_id] = []
+                kept.add((entry_id, current[entry_id]))
     if kept:
         snapshots = {}
         for entry_id, revision, snapshot in (

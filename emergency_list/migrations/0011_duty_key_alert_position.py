@@ -100,7 +100,10 @@ class Migration(migrations.Migration):
         migrations.RunSQL(
             f"INSERT INTO emergency_list_alert_duty ({COLUMNS}) "
             f"SELECT {COLUMNS} FROM emergency_list_alertdutybefore",
-            reverse_sql=migrations.RunSQL.noop,
+            reverse_sql=(
+                f"INSERT INTO emergency_list_alertdutybefore ({COLUMNS}) "
+                f"SELECT {COLUMNS} FROM emergency_list_alert_duty"
+            ),
         ),
         migrations.DeleteModel("AlertDutyBefore"),
     ]

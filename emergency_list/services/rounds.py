@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import event_record
+from core.cache import cache_key
 from core.jobs import broker_check, job_enqueue
 from emergency_list.models import (
     PRINT_ORDER,
@@ -221,9 +222,7 @@ def round_worklist(county: Region, year: int) -> list[VersionChange]:
         changed=Max("updated_at"),
         enterprises=Max("enterprise__updated_at"),
     )
-    key = "round-worklist:{}:{}:{}:{}:{n}:{revisions}:{changed}:{enterprises}".format(
-        county.pk, year, number, published, **state
-    )
+    key = cache_key("round-worklist", county.pk, year, number, published, *state.values())
     changes = cache.get(key)
     if changes is None:
         changes = contents_diff(version_content(county, year, number), county_content(county, year))

@@ -265,6 +265,37 @@ def test_past_alert_keeps_its_results_and_list_revision(world, province_user):
     assert duty_of(second, world["C"])["processes"] != duty_before["processes"]
 
 
+def test_a_duty_read_while_its_entry_changes_shows_the_alerts_version(
+    world, province_user, monkeypatch
+):
+    """The entry gets a new version between the reads of a duty's revision and of its measures:
+    the duty still shows what the alert saw (read again from the kept version)."""
+    from emergency_list import duties as duty_reads
+
+    alert = call(province_user, cities=("410100",))
+    before = duty_of(alert, world["C"])
+    real = duty_reads.EntryMeasure
+
+    class Racing:
+        class objects:
+            @staticmethod
+            def filter(*args, **kwargs):
+                monkeypatch.setattr(duty_reads, "EntryMeasure", real)
+                grade_record_add(
+                    actor=province_user,
+                    enterprise=world["C"].enterprise,
+                    industry=Industry.objects.get(code="N31"),
+                    grade=Grade.objects.get(code="A"),
+                    effective_from=timezone.localdate(),
+                    source=GradeRecord.Source.SPOT_CHECK,
+                )
+                return real.objects.filter(*args, **kwargs)
+
+    monkeypatch.setattr(duty_reads, "EntryMeasure", Racing)
+    assert duty_of(alert, world["C"]) == before
+    assert ListEntry.objects.get(pk=world["C"].pk).revision == before["revision"] + 1
+
+
 def test_an_alert_of_copied_process_rows_reads_them(world, province_user):
     """Alerts computed before duties read their measures from the list's versions (schema 2)
     keep the process rows copied for them, and are read from those."""

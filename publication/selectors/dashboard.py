@@ -22,6 +22,7 @@ from django.db.models import Case, Count, F, Max, Q, When
 from django.http import Http404
 from django.utils import timezone
 
+from core.cache import cache_key
 from grading.models import (
     Enterprise,
     EnterpriseIndustry,
@@ -278,9 +279,7 @@ def dashboard(*, region: Region, year: int | None = None) -> Dashboard:
     year = year or today.year
     enterprises = Enterprise.objects.aggregate(n=Count("id"), last=Max("updated_at"))
     records = GradeRecord.objects.aggregate(n=Count("id"), last=Max("recorded_at"))
-    key = "dashboard:{}:{}:{}:{n}:{last}:{}:{}".format(
-        region.pk, year, today, records["n"], records["last"], **enterprises
-    )
+    key = cache_key("dashboard", region.pk, year, today, *records.values(), *enterprises.values())
     figures = cache.get(key)
     if figures is None:
         figures = _dashboard(region=region, year=year, today=today)
