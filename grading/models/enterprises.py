@@ -69,7 +69,11 @@ class Enterprise(models.Model):
         verbose_name_plural = _("企业")
         ordering = ["county__code", "name", "id"]
         # the order of every enterprise list; with id in it a deep page is read from the index
-        indexes = [models.Index(fields=["county", "name", "id"], name="enterprise_list_order")]
+        indexes = [
+            models.Index(fields=["county", "name", "id"], name="enterprise_list_order"),
+            # the last change of any enterprise, read by pages that keep figures in the cache
+            models.Index(fields=["updated_at"], name="enterprise_last_change"),
+        ]
 
     def __str__(self) -> str:
         return self.name
