@@ -342,7 +342,7 @@ def main() -> None:
         + ", ".join(
             f"{a['seconds'] / b['seconds']:.2f}x" for a, b in zip(services, plains, strict=True)
         )
-        + " (goal <= 1.3x; service peak goal <= 300 MiB)"
+        + " (goal <= 1.05x; the service's peak memory flat in the province size)"
     )
     if args.keep:
         print(f"files kept in {folder}")
