@@ -8,10 +8,10 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 
+from core.tables import TableAdmin
 from emergency_list import selectors
 from emergency_list.models import ListWindow, MeasureTemplate
 from emergency_list.services import measure_tables
@@ -47,27 +47,12 @@ class ListWindowAdmin(admin.ModelAdmin):
 
 
 @admin.register(MeasureTemplate)
-class MeasureTemplateAdmin(admin.ModelAdmin):
+class MeasureTemplateAdmin(TableAdmin, admin.ModelAdmin):
     change_list_template = "admin/emergency_list/measuretemplate/change_list.html"
     list_display = ["industry", "guideline_version", "grade", "level_from", "level_to", "action"]
     list_filter = ["guideline_version", "industry__category", "grade"]
     search_fields = ["industry__name", "industry__code", "text"]
     list_select_related = ["industry", "guideline_version", "grade"]
-
-    def get_urls(self):
-        extra = [
-            path(
-                "upload/",
-                self.admin_site.admin_view(self.upload_view),
-                name="emergency_list_measuretemplate_upload",
-            ),
-            path(
-                "completeness/",
-                self.admin_site.admin_view(self.completeness_view),
-                name="emergency_list_measuretemplate_completeness",
-            ),
-        ]
-        return extra + super().get_urls()
 
     def _require(self, request) -> None:
         if not allows(request.user, "emergency_list.edit_measure_tables"):

@@ -4,10 +4,10 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 
+from core.tables import TableAdmin
 from grading import models, selectors
 from grading.rules import allows
 from grading.services import indicator_tables
@@ -111,7 +111,7 @@ class IndicatorTableUploadForm(forms.Form):
 
 
 @admin.register(models.IndicatorSet)
-class IndicatorSetAdmin(admin.ModelAdmin):
+class IndicatorSetAdmin(TableAdmin, admin.ModelAdmin):
     """R-GRADE-7: schemes per industry and version, and the indicator tables: upload from the
     documented Excel template, and a page that lists the texts still missing."""
 
@@ -123,21 +123,6 @@ class IndicatorSetAdmin(admin.ModelAdmin):
     search_fields = ["industry__name", "industry__code"]
     list_select_related = ["industry", "guideline_version", "scheme"]
     inlines = [IndicatorRequirementInline]
-
-    def get_urls(self):
-        extra = [
-            path(
-                "upload/",
-                self.admin_site.admin_view(self.upload_view),
-                name="grading_indicatorset_upload",
-            ),
-            path(
-                "completeness/",
-                self.admin_site.admin_view(self.completeness_view),
-                name="grading_indicatorset_completeness",
-            ),
-        ]
-        return extra + super().get_urls()
 
     def _require(self, request) -> None:
         if not allows(request.user, "grading.edit_indicator_tables"):

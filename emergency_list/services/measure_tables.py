@@ -13,11 +13,12 @@ from io import BytesIO
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from core.audit import event_record
+from core.tables import template_rows
 from emergency_list.models import (
     LEVEL_RANK,
     Action,
@@ -177,18 +178,13 @@ def _text(value) -> str:
 
 def table_parse(*, content: bytes, scheme: GradeScheme) -> list[dict]:
     """Every row of the file, checked; MeasureTableInvalid lists each problem found."""
-    if len(content) > MAX_BYTES:
-        raise MeasureTableInvalid([(0, _("文件超过2MB"))])
-    try:
-        wb = load_workbook(BytesIO(content), read_only=True, data_only=True)
-    except Exception:  # noqa: BLE001 - any unreadable file gets the same answer
-        raise MeasureTableInvalid(
-            [(0, _("无法读取文件，请使用下载的Excel模板（.xlsx）"))]
-        ) from None
-    if SHEET not in wb.sheetnames:
-        raise MeasureTableInvalid([(0, _("文件中没有“%s”工作表，请使用下载的模板") % SHEET)])
-    rows = list(wb[SHEET].iter_rows(values_only=True))
-    wb.close()
+    rows = template_rows(
+        content,
+        sheet=SHEET,
+        max_bytes=MAX_BYTES,
+        too_big=_("文件超过2MB"),
+        invalid=MeasureTableInvalid,
+    )
     head = tuple(_text(v) for v in (rows[0] if rows else ()))[: len(HEAD)]
     if head != HEAD:
         raise MeasureTableInvalid([(1, _("表头应为：%s") % " | ".join(HEAD))])

@@ -11,11 +11,12 @@ from io import BytesIO
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from core.audit import event_record
+from core.tables import template_rows
 from grading.indicator_texts import PLACEHOLDER_PREFIX
 from grading.models import (
     GradeScheme,
@@ -145,18 +146,13 @@ def _text(value) -> str:
 
 def table_parse(*, content: bytes, scheme: GradeScheme) -> list[dict]:
     """Every row of the file, checked; IndicatorTableInvalid lists each problem found."""
-    if len(content) > MAX_BYTES:
-        raise IndicatorTableInvalid([(0, _("文件超过5MB"))])
-    try:
-        wb = load_workbook(BytesIO(content), read_only=True, data_only=True)
-    except Exception:  # noqa: BLE001 - any unreadable file gets the same answer
-        raise IndicatorTableInvalid(
-            [(0, _("无法读取文件，请使用下载的Excel模板（.xlsx）"))]
-        ) from None
-    if SHEET not in wb.sheetnames:
-        raise IndicatorTableInvalid([(0, _("文件中没有“%s”工作表，请使用下载的模板") % SHEET)])
-    rows = list(wb[SHEET].iter_rows(values_only=True))
-    wb.close()
+    rows = template_rows(
+        content,
+        sheet=SHEET,
+        max_bytes=MAX_BYTES,
+        too_big=_("文件超过5MB"),
+        invalid=IndicatorTableInvalid,
+    )
     if not rows:
         raise IndicatorTableInvalid([(0, _("工作表为空"))])
     head = [_text(v) for v in rows[0]]
